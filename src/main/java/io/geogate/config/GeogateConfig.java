@@ -1,0 +1,126 @@
+package io.geogate.config;
+
+import io.geogate.address.ForwardedHeader;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** All of geogate's configuration, under the {@code geogate.} prefix; read once at start-up. */
+@ConfigMapping(prefix = "geogate")
+public interface GeogateConfig {
+
+    /** The data plane listener. */
+    Listen listen();
+
+    /** CIDR ranges (IPv4 and IPv6) whose forwarding headers are believed. */
+    @WithDefault("127.0.0.1/32,::1/128")
+    List<String> trustedProxies();
+
+    /** Which header carries the forwarding chain: {@code x-forwarded-for} or {@code forwarded} (RFC 7239). */
+    @WithDefault("x-forwarded-for")
+    ForwardedHeader forwardedHeader();
+
+    /** A single header naming the client (e.g. {@code CF-Connecting-IP}), believed from trusted peers instead of the chain. */
+    Optional<String> clientIpHeader();
+
+    /** The country database. */
+    Geo geo();
+
+    /** Accounts and their home countries. */
+    Accounts accounts();
+
+    /** The policy document. */
+    PolicyFile policy();
+
+    /** Connections to the datacenters. */
+    Upstream upstream();
+
+    /** Watching input files for changes. */
+    Reload reload();
+
+    /** Example datacenters for trying geogate out. */
+    Demo demo();
+
+    /** Data plane listener. */
+    interface Listen {
+        /** Port of the data plane (client traffic); never serves health, admin or metrics. */
+        @WithDefault("8080")
+        int port();
+
+        /** Address the data plane binds to. */
+        @WithDefault("0.0.0.0")
+        String host();
+    }
+
+    /** Country database. */
+    interface Geo {
+        /** Path of the MMDB file (GeoIP2/GeoLite2 or flat {@code country_code} schema). */
+        @WithDefault("geo-data/geo-whois-asn-country.mmdb")
+        String database();
+
+        /** Age past which the database is reported stale (it stays in service). */
+        @WithDefault("P45D")
+        Duration maxAge();
+    }
+
+    /** Accounts. */
+    interface Accounts {
+        /** Header naming the account, believed only from trusted proxies. */
+        @WithDefault("X-Account-Id")
+        String header();
+
+        /** CSV file with the header {@code account,home}; empty means no accounts at all. */
+        @WithDefault("config/accounts.csv")
+        Optional<String> file();
+
+        /** What a request whose account cannot be resolved (directory down) becomes: {@code anonymous} or {@code refuse} (503). */
+        @WithDefault("anonymous")
+        Unavailable unavailable();
+    }
+
+    /** Treatment of accounts the directory cannot resolve. */
+    enum Unavailable {
+        ANONYMOUS, REFUSE
+    }
+
+    /** Policy document. */
+    interface PolicyFile {
+        /** Path of the policy (YAML or JSON). */
+        @WithDefault("config/policy.yaml")
+        @WithName("file")
+        String path();
+    }
+
+    /** Datacenter connections. */
+    interface Upstream {
+        /** Longest wait from sending a request to the upstream's response headers before answering 504. */
+        @WithDefault("30s")
+        Duration timeout();
+
+        /** Longest wait for a TCP connection to an upstream before answering 502. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Most HTTP/1.1 connections kept per datacenter. */
+        @WithDefault("256")
+        int maxConnections();
+    }
+
+    /** Input file watching. */
+    interface Reload {
+        /** How often the policy, database and account files are checked for changes. */
+        @WithDefault("2s")
+        Duration interval();
+    }
+
+    /** Example datacenters. */
+    interface Demo {
+        /** Starts a small HTTP server for each loopback datacenter of the policy, answering with what it received. */
+        @WithDefault("false")
+        boolean enabled();
+    }
+}

@@ -1,0 +1,75 @@
+package io.geogate.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyResponse;
+
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Turns an upstream that fails into problem+json: 502 when it cannot be reached or breaks the
+ * exchange, 504 when its response headers take longer than the upstream timeout. The timer covers
+ * only the wait for headers: a long streamed response body is not cut by it.
+ */
+final class UpstreamFailures implements ProxyInterceptor {
+
+    /** Context attachment holding the request to the origin, so a timeout can reset it. */
+    static final String ORIGIN_REQUEST = "geogate.origin-request";
+
+    private final Vertx vertx;
+    private final long timeoutMillis;
+    private final String datacenter;
+
+    UpstreamFailures(Vertx vertx, long timeoutMillis, String datacenter) {
+        this.vertx = vertx;
+        this.timeoutMillis = timeoutMillis;
+        this.datacenter = datacenter;
+    }
+
+    @Override
+    public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
+        Promise<ProxyResponse> outcome = Promise.promise();
+        long timer = vertx.setTimer(timeoutMillis, id -> {
+            if (outcome.tryComplete(problem(context, 504, "Gateway Timeout",
+                    "datacenter " + datacenter + " did not answer within " + timeoutMillis + " ms"))) {
+                resetOrigin(context);
+            }
+        });
+        context.sendRequest().onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                if (!outcome.tryComplete(ar.result())) {
+                    resetOrigin(context);
+                }
+            } else {
+                outcome.tryComplete(problem(context, 502, "Bad Gateway",
+                        "datacenter " + datacenter + " could not be reached: " + ar.cause().getMessage()));
+            }
+        });
+        return outcome.future();
+    }
+
+    private static void resetOrigin(ProxyContext context) {
+        HttpClientRequest origin = context.get(ORIGIN_REQUEST, HttpClientRequest.class);
+        if (origin != null) {
+            origin.reset(0, new TimeoutException("upstream timeout"));
+        }
+    }
+
+    private ProxyResponse problem(ProxyContext context, int status, String title, String detail) {
+        JsonObject body = Problem.of(status, title, detail).put("datacenter", datacenter);
+        // A notice's Sunset belongs to the datacenter's answer, not to the gateway's failure.
+        context.request().proxiedRequest().response().headers().remove("Sunset").remove("Link");
+        return context.request().release().response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", Problem.CONTENT_TYPE)
+                .putHeader("Cache-Control", "no-store")
+                .setBody(Body.body(body.toBuffer()));
+    }
+}

@@ -1,0 +1,263 @@
+package io.geogate.snapshot;
+
+import io.geogate.account.AccountDirectory;
+import io.geogate.account.AccountFile;
+import io.geogate.account.AccountFileException;
+import io.geogate.account.AccountResolver;
+import io.geogate.account.FileDirectory;
+import io.geogate.account.NoDirectory;
+import io.geogate.account.UnavailableDirectory;
+import io.geogate.address.ClientAddressResolver;
+import io.geogate.address.TrustedProxies;
+import io.geogate.config.GeogateConfig;
+import io.geogate.geo.GeoDatabase;
+import io.geogate.geo.GeoDatabaseException;
+import io.geogate.policy.InvalidPolicyException;
+import io.geogate.policy.Policy;
+import io.geogate.policy.PolicyError;
+import io.geogate.policy.PolicyJson;
+import io.geogate.policy.PolicyParser;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Builds snapshots off the hot path and publishes them through one {@link AtomicReference}.
+ *
+ * <p>A reload builds the new input beside the old one; only if it is valid does a new snapshot
+ * replace the old. A refused input is logged and remembered, and the previous one stays in force.
+ * Writers are serialised; readers never wait.
+ */
+@Startup
+@ApplicationScoped
+public class SnapshotManager {
+
+    private static final Logger LOG = Logger.getLogger(SnapshotManager.class);
+
+    @Inject
+    GeogateConfig config;
+
+    @Inject
+    Clock clock;
+
+    private final AtomicReference<Snapshot> current = new AtomicReference<>();
+    private final Map<Component, FileStamp> stamps = new EnumMap<>(Component.class);
+    private final Map<Component, Refusal> refusals = new EnumMap<>(Component.class);
+    private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Refusal>> refusalListeners = new CopyOnWriteArrayList<>();
+
+    @PostConstruct
+    void start() {
+        Path policyPath = Path.of(config.policy().path());
+        PolicyInForce policy;
+        try {
+            stamps.put(Component.POLICY, FileStamp.of(policyPath));
+            policy = loadPolicy(policyPath);
+        } catch (InvalidPolicyException e) {
+            throw new IllegalStateException("geogate.policy.file=" + policyPath + " is invalid:\n  "
+                    + e.errors().stream().map(PolicyError::toString).collect(Collectors.joining("\n  ")));
+        } catch (IOException e) {
+            throw new IllegalStateException("geogate.policy.file=" + policyPath + " cannot be read: " + e, e);
+        }
+
+        TrustedProxies trusted;
+        try {
+            trusted = TrustedProxies.parse(config.trustedProxies());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("geogate.trusted-proxies: " + e.getMessage(), e);
+        }
+        ClientAddressResolver addresses = new ClientAddressResolver(trusted, config.forwardedHeader(), config.clientIpHeader());
+        AccountResolver identities = new AccountResolver(config.accounts().header());
+
+        Optional<GeoDatabase> geo = Optional.empty();
+        Path geoPath = Path.of(config.geo().database());
+        stamps.put(Component.GEO_DATABASE, FileStamp.of(geoPath));
+        try {
+            geo = Optional.of(GeoDatabase.open(geoPath, clock.instant()));
+        } catch (GeoDatabaseException e) {
+            LOG.errorf("geogate.geo.database: %s; readiness is DOWN and the data plane answers 503 until a usable "
+                    + "database appears", e.getMessage());
+            refuse(Component.GEO_DATABASE, geoPath.toString(), e.getMessage());
+        }
+
+        AccountDirectory accounts;
+        Optional<Path> accountsPath = accountsPath();
+        accountsPath.ifPresent(p -> stamps.put(Component.ACCOUNTS, FileStamp.of(p)));
+        try {
+            accounts = loadAccounts(accountsPath);
+        } catch (IOException | AccountFileException e) {
+            LOG.errorf("geogate.accounts.file: %s; accounts are unresolvable (geogate.accounts.unavailable=%s applies)",
+                    e.getMessage(), config.accounts().unavailable().name().toLowerCase());
+            String source = accountsPath.map(p -> "file:" + p).orElse("none");
+            refuse(Component.ACCOUNTS, source, e.getMessage());
+            accounts = new UnavailableDirectory(source, e.getMessage());
+        }
+        current.set(new Snapshot(policy, geo, accounts, addresses, identities));
+        LOG.infof("geogate inputs: policy %s (%s), geo database %s, accounts %s", policy.version(), policy.source(),
+                geo.map(g -> g.path() + " (" + g.type() + ", built " + g.buildTime() + ")").orElse("NONE"),
+                accounts.source());
+    }
+
+    /** The snapshot in force: read it once per request. */
+    public Snapshot current() {
+        return current.get();
+    }
+
+    /** The last refused new input of each component, for operators. */
+    public synchronized Map<Component, Refusal> refusals() {
+        return Map.copyOf(refusals);
+    }
+
+    /** Called with every newly published snapshot, on the thread that published it. */
+    public void onPublish(Consumer<Snapshot> listener) {
+        listeners.add(listener);
+    }
+
+    /** Called with every refused input. */
+    public void onRefusal(Consumer<Refusal> listener) {
+        refusalListeners.add(listener);
+    }
+
+    /**
+     * Re-reads the given inputs. With {@code onlyIfChanged}, an input whose file looks the same on
+     * disk as when last read is left alone (the watcher's mode); otherwise it is read regardless.
+     */
+    public synchronized ReloadReport reload(Set<Component> components, boolean onlyIfChanged) {
+        Map<Component, ReloadReport.Result> results = new EnumMap<>(Component.class);
+        for (Component component : components) {
+            Optional<Path> path = pathOf(component);
+            if (path.isEmpty()) {
+                results.put(component, new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, "not configured"));
+                continue;
+            }
+            FileStamp stamp = FileStamp.of(path.get());
+            if (onlyIfChanged && stamp.equals(stamps.get(component))) {
+                continue;
+            }
+            stamps.put(component, stamp);
+            results.put(component, reloadOne(component, path.get()));
+        }
+        return new ReloadReport(results);
+    }
+
+    private ReloadReport.Result reloadOne(Component component, Path path) {
+        Snapshot before = current.get();
+        try {
+            Snapshot after;
+            String detail;
+            switch (component) {
+                case POLICY -> {
+                    PolicyInForce policy = loadPolicy(path);
+                    if (policy.version().equals(before.policy().version())) {
+                        return new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, policy.version());
+                    }
+                    after = before.withPolicy(policy);
+                    detail = policy.version();
+                }
+                case GEO_DATABASE -> {
+                    GeoDatabase geo = GeoDatabase.open(path, clock.instant());
+                    after = before.withGeo(geo);
+                    detail = geo.type() + " built " + geo.buildTime();
+                }
+                case ACCOUNTS -> {
+                    AccountDirectory accounts = loadAccounts(Optional.of(path));
+                    after = before.withAccounts(accounts);
+                    detail = accounts.size().orElse(0) + " accounts";
+                }
+                default -> throw new IllegalStateException("unknown component " + component);
+            }
+            publish(after);
+            refusals.remove(component);
+            LOG.infof("reloaded %s from %s: %s", component.word(), path, detail);
+            return new ReloadReport.Result(ReloadReport.Outcome.CHANGED, detail);
+        } catch (InvalidPolicyException e) {
+            String error = e.errors().stream().map(PolicyError::toString).collect(Collectors.joining("; "));
+            return refused(component, path, error);
+        } catch (GeoDatabaseException | AccountFileException | IOException e) {
+            return refused(component, path, e.getMessage());
+        }
+    }
+
+    /**
+     * Validates and installs a policy document given as text (the admin API), after {@code persist}
+     * has written it durably. Nothing changes if validation or persistence fails.
+     */
+    public synchronized PolicyInForce installPolicy(String text, String source, PolicyPersister persist)
+            throws InvalidPolicyException, IOException {
+        Policy policy = PolicyParser.parse(text);
+        PolicyInForce next = new PolicyInForce(policy, PolicyJson.version(policy), source, clock.instant(), text);
+        persist.write(text);
+        pathOf(Component.POLICY).ifPresent(p -> stamps.put(Component.POLICY, FileStamp.of(p)));
+        publish(current.get().withPolicy(next));
+        refusals.remove(Component.POLICY);
+        return next;
+    }
+
+    /** Writes an accepted policy document durably before it goes into force. */
+    @FunctionalInterface
+    public interface PolicyPersister {
+        void write(String text) throws IOException;
+    }
+
+    private ReloadReport.Result refused(Component component, Path path, String error) {
+        LOG.errorf("refused new %s from %s, the previous one stays in force: %s", component.word(), path, error);
+        refuse(component, path.toString(), error);
+        return new ReloadReport.Result(ReloadReport.Outcome.REFUSED, error);
+    }
+
+    private void refuse(Component component, String source, String error) {
+        Refusal refusal = new Refusal(component, source, clock.instant(), error);
+        refusals.put(component, refusal);
+        refusalListeners.forEach(l -> l.accept(refusal));
+    }
+
+    private void publish(Snapshot next) {
+        current.set(next);
+        listeners.forEach(l -> l.accept(next));
+    }
+
+    private PolicyInForce loadPolicy(Path path) throws IOException, InvalidPolicyException {
+        String text = Files.readString(path, StandardCharsets.UTF_8);
+        Policy policy = PolicyParser.parse(text);
+        Instant now = clock.instant();
+        return new PolicyInForce(policy, PolicyJson.version(policy), "file:" + path, now, text);
+    }
+
+    private AccountDirectory loadAccounts(Optional<Path> path) throws IOException, AccountFileException {
+        if (path.isEmpty()) {
+            return new NoDirectory();
+        }
+        return new FileDirectory(path.get(), AccountFile.load(path.get()));
+    }
+
+    private Optional<Path> accountsPath() {
+        return config.accounts().file().filter(f -> !f.isBlank()).map(Path::of);
+    }
+
+    /** The file behind a component; empty when it has none configured. */
+    public Optional<Path> pathOf(Component component) {
+        return switch (component) {
+            case POLICY -> Optional.of(Path.of(config.policy().path()));
+            case GEO_DATABASE -> Optional.of(Path.of(config.geo().database()));
+            case ACCOUNTS -> accountsPath();
+        };
+    }
+}
