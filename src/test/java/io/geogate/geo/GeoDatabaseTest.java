@@ -1,0 +1,162 @@
+package io.geogate.geo;
+
+import com.maxmind.geoip2.DatabaseReader;
+import io.geogate.country.CountryCode;
+import io.geogate.testing.MmdbWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GeoDatabaseTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Instant NOW = Instant.parse("2026-11-29T00:00:00Z");
+
+    private Path fixture(MmdbWriter writer) throws Exception {
+        Path file = dir.resolve("db-" + System.nanoTime() + ".mmdb");
+        writer.country("39.32.0.0/11", "PK")
+                .country("85.214.0.0/16", "DE")
+                .country("85.214.7.0/24", "AT")
+                .country("2a01:4f8::/32", "DE")
+                .country("81.2.69.0/24", "gb")
+                .write(file);
+        return file;
+    }
+
+    private static InetAddress ip(String literal) throws Exception {
+        return InetAddress.getByName(literal);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {24, 28, 32})
+    void writerOutputIsReadByMaxMindsOwnGeoip2Reader(int recordSize) throws Exception {
+        Path file = fixture(new MmdbWriter(6, recordSize, "GeoIP2-Country"));
+        try (DatabaseReader reader = new DatabaseReader.Builder(file.toFile()).build()) {
+            assertThat(reader.country(ip("39.40.1.1")).country().isoCode()).isEqualTo("PK");
+            assertThat(reader.country(ip("85.214.7.9")).country().isoCode()).isEqualTo("AT");
+            assertThat(reader.country(ip("85.214.8.9")).country().isoCode()).isEqualTo("DE");
+            assertThat(reader.country(ip("2a01:4f8:1::1")).country().isoCode()).isEqualTo("DE");
+            assertThat(reader.tryCountry(ip("8.8.8.8"))).isEmpty();
+            assertThat(reader.metadata().databaseType()).isEqualTo("GeoIP2-Country");
+            assertThat(reader.metadata().recordSize()).isEqualTo(recordSize);
+        }
+    }
+
+    @Test
+    void geoip2SchemaGivesTheCountryIsoCode() throws Exception {
+        GeoDatabase db = GeoDatabase.open(fixture(MmdbWriter.geoip2Country()), NOW);
+        assertThat(db.tryCountry(ip("39.32.0.1"))).contains(new CountryCode("PK"));
+        assertThat(db.tryCountry(ip("85.214.7.1"))).contains(new CountryCode("AT"));
+        assertThat(db.type()).isEqualTo("GeoIP2-Country");
+    }
+
+    @Test
+    void flatSchemaGivesTheCountryCodeUpperCased() throws Exception {
+        GeoDatabase db = GeoDatabase.open(fixture(MmdbWriter.flatCountry()), NOW);
+        assertThat(db.tryCountry(ip("81.2.69.160"))).contains(new CountryCode("GB"));
+        assertThat(db.tryCountry(ip("2a01:4f8::1"))).contains(new CountryCode("DE"));
+    }
+
+    @Test
+    void ipv4OnlyDatabaseAnswersIpv4AndHasNoCountryForIpv6() throws Exception {
+        Path file = dir.resolve("v4.mmdb");
+        new MmdbWriter(4, 24, "GeoLite2-Country").country("39.32.0.0/11", "PK").write(file);
+        GeoDatabase db = GeoDatabase.open(file, NOW);
+        assertThat(db.tryCountry(ip("39.32.0.1"))).contains(new CountryCode("PK"));
+        assertThat(db.tryCountry(ip("2a01:4f8::1"))).isEmpty();
+    }
+
+    @Test
+    void privateReservedAndUnknownAddressesHaveNoCountry() throws Exception {
+        Path file = dir.resolve("everything.mmdb");
+        MmdbWriter.flatCountry().country("0.0.0.0/1", "US").country("128.0.0.0/1", "US")
+                .country("::/1", "US").country("8000::/1", "US").write(file);
+        GeoDatabase db = GeoDatabase.open(file, NOW);
+        for (String a : List.of("10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "100.64.0.1", "169.254.1.1",
+                "0.0.0.0", "::1", "fd00::1", "fe80::1", "224.0.0.1", "255.255.255.255")) {
+            assertThat(db.tryCountry(ip(a))).as(a).isEmpty();
+        }
+        assertThat(db.tryCountry(ip("8.8.8.8"))).contains(new CountryCode("US"));
+        GeoDatabase sparse = GeoDatabase.open(fixture(MmdbWriter.flatCountry()), NOW);
+        assertThat(sparse.tryCountry(ip("8.8.8.8"))).isEmpty();
+    }
+
+    @Test
+    void missingFileIsRefusedWithItsPath() {
+        Path missing = dir.resolve("nope.mmdb");
+        assertThatThrownBy(() -> GeoDatabase.open(missing, NOW))
+                .isInstanceOf(GeoDatabaseException.class).hasMessageContaining(missing.toString());
+    }
+
+    @Test
+    void truncatedFileIsRefused() throws Exception {
+        Path good = fixture(MmdbWriter.geoip2Country());
+        Path cut = dir.resolve("cut.mmdb");
+        MmdbWriter.truncate(good, cut);
+        assertThatThrownBy(() -> GeoDatabase.open(cut, NOW)).isInstanceOf(GeoDatabaseException.class);
+    }
+
+    @Test
+    void corruptSearchTreeIsRefused() throws Exception {
+        Path good = fixture(MmdbWriter.geoip2Country());
+        Path bad = dir.resolve("bad.mmdb");
+        MmdbWriter.corruptTree(good, bad);
+        assertThatThrownBy(() -> GeoDatabase.open(bad, NOW))
+                .isInstanceOf(GeoDatabaseException.class).hasMessageContaining("corrupt");
+    }
+
+    @Test
+    void ageAndStalenessComeFromTheBuildTimeInTheMetadata() throws Exception {
+        Path file = dir.resolve("old.mmdb");
+        MmdbWriter.flatCountry().buildEpoch(NOW.minus(Duration.ofDays(50)).getEpochSecond())
+                .country("39.32.0.0/11", "PK").write(file);
+        GeoDatabase db = GeoDatabase.open(file, NOW);
+        assertThat(db.buildTime()).isEqualTo(NOW.minus(Duration.ofDays(50)));
+        assertThat(db.age(NOW)).isEqualTo(Duration.ofDays(50));
+        assertThat(db.isStale(NOW, Duration.ofDays(45))).isTrue();
+        assertThat(db.isStale(NOW, Duration.ofDays(60))).isFalse();
+    }
+
+    @Test
+    void oneReaderServesManyThreadsConsistently() throws Exception {
+        GeoDatabase db = GeoDatabase.open(fixture(MmdbWriter.geoip2Country()), NOW);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        Optional<CountryCode> pk = db.tryCountry(InetAddress.getByAddress(
+                                new byte[] {39, (byte) (32 + i % 32), (byte) i, 1}));
+                        if (!pk.map(CountryCode::value).equals(Optional.of("PK"))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> r : results) {
+                assertThat(r.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
