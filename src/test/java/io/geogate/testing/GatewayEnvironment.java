@@ -1,0 +1,165 @@
+package io.geogate.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A complete world for geogate: a country database built by {@link MmdbWriter}, a policy whose
+ * cutoffs are set around the moment the tests start, an account file, and one real HTTP server per
+ * datacenter on an ephemeral port. A fourth datacenter, {@code lagos}, points at a closed port.
+ *
+ * <p>Arguments: {@code schema} ({@code geoip2} or {@code flat}), {@code unknown-country}, {@code mode},
+ * {@code geo} ({@code missing} for no database at all), {@code timeout} (upstream timeout).
+ *
+ * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
+ * 77.88.0.0/16 RU, 2.144.0.0/14 IR, 8.8.8.0/24 US; everything else has none. Restrictions: PK since a
+ * day ago (30 days' notice, anonymous refused), RU in ten days (30 days' notice, so in notice now),
+ * IR since a day ago with anonymous allowed. Accounts: alice PK, bob DE, dmitri RU, reza IR,
+ * erin US, bruno NG (homed in lagos, the unreachable datacenter).
+ */
+public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
+
+    private final Map<String, String> args = new HashMap<>();
+    private Vertx vertx;
+    private final List<TestUpstream> upstreams = new java.util.ArrayList<>();
+    private GatewayFixture fixture;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        args.putAll(initArgs);
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            return build();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not build the test environment", e);
+        }
+    }
+
+    private Map<String, String> build() throws Exception {
+        Instant now = Instant.now();
+        Path dir = Files.createTempDirectory("geogate-test");
+        vertx = Vertx.vertx();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (String name : List.of("karachi", "frankfurt", "toronto")) {
+            TestUpstream upstream = TestUpstream.start(vertx, name);
+            upstreams.add(upstream);
+            ports.put(name, upstream.port());
+        }
+        ports.put("lagos", freePort());
+        fixture = new GatewayFixture(freePort(), Map.copyOf(ports), dir, now);
+
+        writeDatabase(fixture.geoDatabase(), args.getOrDefault("schema", "geoip2"));
+        Files.writeString(fixture.policyFile(), policy(ports, now, args));
+        Files.writeString(fixture.accountsFile(), """
+                account,home
+                alice,PK
+                bob,DE
+                dmitri,RU
+                reza,IR
+                erin,US
+                bruno,NG
+                """);
+
+        Map<String, String> config = new HashMap<>();
+        config.put("geogate.listen.port", Integer.toString(fixture.dataPort()));
+        config.put("geogate.listen.host", "127.0.0.1");
+        config.put("geogate.policy.file", fixture.policyFile().toString());
+        config.put("geogate.geo.database", "missing".equals(args.get("geo"))
+                ? dir.resolve("no-such.mmdb").toString() : fixture.geoDatabase().toString());
+        config.put("geogate.accounts.file", fixture.accountsFile().toString());
+        config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "1s"));
+        config.put("geogate.reload.interval", "200ms");
+        return config;
+    }
+
+    /** Writes the fixture database in the given schema. */
+    public static void writeDatabase(Path file, String schema) throws IOException {
+        MmdbWriter writer = "flat".equals(schema) ? MmdbWriter.flatCountry() : MmdbWriter.geoip2Country();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        writer.country("39.32.0.0/11", "PK")
+                .country("85.214.0.0/16", "DE")
+                .country("2a01:4f8::/32", "DE")
+                .country("77.88.0.0/16", "RU")
+                .country("2.144.0.0/14", "IR")
+                .country("8.8.8.0/24", "US")
+                .write(tmp);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The policy text for this environment. */
+    public static String policy(Map<String, Integer> ports, Instant now, Map<String, String> args) {
+        Instant dayAgo = now.minus(Duration.ofDays(1));
+        Instant inTenDays = now.plus(Duration.ofDays(10));
+        return """
+                datacenters:
+                  - {name: karachi, upstream: "http://127.0.0.1:%d", homes: [PK]}
+                  - {name: frankfurt, upstream: "http://127.0.0.1:%d", homes: [DE, GB, FR]}
+                  - {name: toronto, upstream: "http://127.0.0.1:%d", default: true}
+                  - {name: lagos, upstream: "http://127.0.0.1:%d", homes: [NG]}
+                restrictions:
+                  - country: PK
+                    cutoff: "%s"
+                    notice: P30D
+                    anonymous: refuse
+                    blocked-by: https://example.com/legal/pk
+                    reason: Service withdrawn from Pakistan by government order
+                  - country: RU
+                    cutoff: "%s"
+                    notice: P30D
+                    blocked-by: https://example.com/legal/ru
+                  - country: IR
+                    cutoff: "%s"
+                    anonymous: allow
+                unknown-country: %s
+                mode: %s
+                """.formatted(ports.get("karachi"), ports.get("frankfurt"), ports.get("toronto"), ports.get("lagos"),
+                dayAgo, inTenDays, dayAgo, args.getOrDefault("unknown-country", "allow"),
+                args.getOrDefault("mode", "enforce"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(fixture, new TestInjector.MatchesType(GatewayFixture.class));
+    }
+
+    @Override
+    public void stop() {
+        try {
+            for (TestUpstream upstream : upstreams) {
+                upstream.close();
+            }
+            if (vertx != null) {
+                vertx.close().toCompletionStage().toCompletableFuture().get();
+            }
+            if (fixture != null) {
+                try (Stream<Path> files = Files.walk(fixture.dir())) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.geogate.testing;
+
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real HTTP server standing in for one datacenter. It answers every request with JSON naming
+ * itself and echoing the headers it received, and the byte count and sha256 of the body it read
+ * (streamed, never buffered whole). Special paths:
+ * <ul>
+ * <li>{@code /download/N}: N bytes of {@link Pattern}; with {@code ?hold}, the first MiB, then the rest
+ * only after {@code /release} is called directly on this server.</li>
+ * <li>{@code /slow/MS}: answers after MS milliseconds.</li>
+ * <li>{@code /received}: bytes of the current upload read so far (called directly, not through geogate).</li>
+ * </ul>
+ */
+public final class TestUpstream {
+
+    private static final int MIB = 1024 * 1024;
+
+    private final String name;
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final AtomicLong uploadedSoFar = new AtomicLong();
+    private volatile Promise<Void> release = Promise.promise();
+
+    private TestUpstream(Vertx vertx, String name) {
+        this.name = name;
+        this.vertx = vertx;
+        this.server = vertx.createHttpServer().requestHandler(this::handle);
+    }
+
+    public static TestUpstream start(Vertx vertx, String name) throws Exception {
+        TestUpstream upstream = new TestUpstream(vertx, name);
+        upstream.server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return upstream;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void close() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private void handle(HttpServerRequest req) {
+        String path = req.path();
+        if (path.startsWith("/download/")) {
+            download(req, Long.parseLong(path.substring("/download/".length())), req.params().contains("hold"));
+        } else if (path.equals("/release")) {
+            Promise<Void> held = release;
+            release = Promise.promise();
+            held.tryComplete();
+            req.response().end("released");
+        } else if (path.equals("/received")) {
+            req.response().end(Long.toString(uploadedSoFar.get()));
+        } else if (path.startsWith("/slow/")) {
+            long ms = Long.parseLong(path.substring("/slow/".length()));
+            req.pause();
+            req.response().setChunked(true);
+            vertx.setTimer(ms, id -> {
+                req.resume();
+                echo(req);
+            });
+        } else {
+            echo(req);
+        }
+    }
+
+    private void echo(HttpServerRequest req) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        AtomicLong count = new AtomicLong();
+        uploadedSoFar.set(0);
+        req.handler(chunk -> {
+            digest.update(chunk.getBytes());
+            count.addAndGet(chunk.length());
+            uploadedSoFar.addAndGet(chunk.length());
+        });
+        req.endHandler(v -> {
+            JsonObject headers = new JsonObject();
+            req.headers().forEach(h -> {
+                String key = h.getKey().toLowerCase(Locale.ROOT);
+                JsonArray values = headers.getJsonArray(key, new JsonArray());
+                headers.put(key, values.add(h.getValue()));
+            });
+            JsonObject answer = new JsonObject()
+                    .put("datacenter", name)
+                    .put("method", req.method().name())
+                    .put("uri", req.uri())
+                    .put("host", req.headers().get("Host"))
+                    .put("headers", headers)
+                    .put("bytes", count.get())
+                    .put("sha256", HexFormat.of().formatHex(digest.digest()));
+            req.response().putHeader("Content-Type", "application/json").end(answer.encode());
+        });
+    }
+
+    private void download(HttpServerRequest req, long total, boolean hold) {
+        HttpServerResponse response = req.response();
+        response.putHeader("Content-Length", Long.toString(total)).putHeader("Content-Type", "application/octet-stream");
+        Promise<Void> held = release;
+        new Writer(response, total, hold ? MIB : Long.MAX_VALUE, held).run();
+    }
+
+    /** Writes the pattern with back-pressure; stops at {@code holdAt} until {@code release} completes. */
+    private static final class Writer implements Runnable {
+        private final HttpServerResponse response;
+        private final long total;
+        private final long holdAt;
+        private final Promise<Void> release;
+        private long written;
+
+        Writer(HttpServerResponse response, long total, long holdAt, Promise<Void> release) {
+            this.response = response;
+            this.total = total;
+            this.holdAt = holdAt;
+            this.release = release;
+        }
+
+        @Override
+        public void run() {
+            while (written < total && !response.writeQueueFull()) {
+                if (written == holdAt && !release.future().isComplete()) {
+                    release.future().onComplete(v -> run());
+                    return;
+                }
+                long limit = written < holdAt ? Math.min(total, holdAt) : total;
+                int offset = (int) (written % Pattern.BLOCK.length);
+                int n = (int) Math.min(limit - written, Pattern.BLOCK.length - offset);
+                response.write(Buffer.buffer().appendBytes(Pattern.BLOCK, offset, n));
+                written += n;
+            }
+            if (written >= total) {
+                response.end();
+            } else {
+                response.drainHandler(v -> run());
+            }
+        }
+    }
+}
