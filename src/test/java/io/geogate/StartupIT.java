@@ -1,0 +1,69 @@
+package io.geogate;
+
+import io.geogate.testing.PackagedGateway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad configuration stops start-up with a message that names the key and every error. */
+class StartupIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void invalidPolicyFileStopsStartUpListingEveryErrorByPath() throws Exception {
+        Files.writeString(dir.resolve("policy.yaml"), """
+                datacenters:
+                  - {name: a, upstream: "ftp://x", default: true}
+                restrictions:
+                  - {country: PAK, cutoff: "2015-12-30T00:00:00", notise: P1D}
+                """);
+        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml",
+                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+            assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
+            assertThat(gateway.output())
+                    .contains("geogate.policy.file=policy.yaml is invalid")
+                    .contains("datacenters[0].upstream")
+                    .contains("restrictions[0].country")
+                    .contains("restrictions[0].cutoff")
+                    .contains("restrictions[0].notise");
+        }
+    }
+
+    @Test
+    void missingPolicyFileStopsStartUpNamingTheKey() throws Exception {
+        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=nowhere.yaml",
+                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+            assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
+            assertThat(gateway.output()).contains("geogate.policy.file=nowhere.yaml");
+        }
+    }
+
+    @Test
+    void badTrustedProxyStopsStartUpNamingTheKey() throws Exception {
+        Files.writeString(dir.resolve("policy.yaml"), "datacenters: [{name: a, upstream: \"http://127.0.0.1:1\", default: true}]\n");
+        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml",
+                "geogate.trusted-proxies=10.0.0.0/8,10.0.0.0/40",
+                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+            assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
+            assertThat(gateway.output()).contains("geogate.trusted-proxies").contains("10.0.0.0/40");
+        }
+    }
+
+    @Test
+    void badEnumValueStopsStartUpNamingTheKey() throws Exception {
+        Files.writeString(dir.resolve("policy.yaml"), "datacenters: [{name: a, upstream: \"http://127.0.0.1:1\", default: true}]\n");
+        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml",
+                "geogate.forwarded-header=x-real-ip",
+                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+            assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
+            assertThat(gateway.output()).contains("geogate.forwarded-header");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.geogate.snapshot;
+
+import io.geogate.testing.GatewayEnvironment;
+import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.MmdbWriter;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Inputs replaced on disk, by rename as geoipupdate and ConfigMaps do: a bad file is refused and the
+ * old one keeps serving; a good one is in force within seconds; requests never fail during a swap.
+ */
+@QuarkusTest
+@WithTestResource(GatewayEnvironment.class)
+class ReloadTest {
+
+    GatewayFixture fixture;
+
+    private Response from(String clientIp, String account) {
+        return given().baseUri("http://127.0.0.1").port(fixture.dataPort())
+                .header("X-Forwarded-For", clientIp).header("X-Account-Id", account).get("/");
+    }
+
+    private static void replace(Path target, byte[] content) throws Exception {
+        Path tmp = target.resolveSibling(target.getFileName() + ".new");
+        Files.write(tmp, content);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void eventually(String what, Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (condition.get()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("not within 10 s: " + what);
+    }
+
+    private static String lastRefusal(String check) {
+        return given().get("/q/health/ready").jsonPath()
+                .getString("checks.find { it.name == '" + check + "' }.data.lastRefusedError");
+    }
+
+    @Test
+    void corruptDatabaseIsRefusedAndANewGoodOneIsTakenWithinSeconds() throws Exception {
+        Path db = fixture.geoDatabase();
+        byte[] original = Files.readAllBytes(db);
+        try {
+            Path corrupt = fixture.dir().resolve("corrupt.mmdb");
+            MmdbWriter.corruptTree(db, corrupt);
+            replace(db, Files.readAllBytes(corrupt));
+            eventually("corrupt database refused", () -> lastRefusal("geo-database") != null);
+            assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
+
+            Path truncated = fixture.dir().resolve("truncated.mmdb");
+            MmdbWriter.truncate(fixture.dir().resolve("corrupt.mmdb"), truncated);
+            Files.write(fixture.dir().resolve("good.mmdb"), original);
+            MmdbWriter.truncate(fixture.dir().resolve("good.mmdb"), truncated);
+            replace(db, Files.readAllBytes(truncated));
+            Thread.sleep(600);
+            assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
+
+            replace(db, MmdbWriter.geoip2Country().country("39.32.0.0/11", "DE").build());
+            eventually("new database in force", () -> from("39.32.0.1", "").statusCode() == 200);
+            assertThat(from("39.32.0.1", "").jsonPath().getList("headers.'x-geo-country'")).containsExactly("DE");
+            assertThat(lastRefusal("geo-database")).isNull();
+        } finally {
+            replace(db, original);
+            eventually("original database back", () -> from("39.32.0.1", "").statusCode() == 451);
+        }
+    }
+
+    @Test
+    void invalidPolicyIsRefusedAndTheOldOneStaysInForce() throws Exception {
+        Path policy = fixture.policyFile();
+        String original = Files.readString(policy);
+        try {
+            replace(policy, original.replace("country: PK", "country: PAK").replace("mode:", "moed:").getBytes());
+            eventually("invalid policy refused", () -> lastRefusal("policy") != null);
+            assertThat(lastRefusal("policy")).contains("restrictions[0].country").contains("moed");
+            assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
+
+            replace(policy, original.replace("anonymous: refuse", "anonymous: allow").getBytes());
+            eventually("new policy in force", () -> from("39.32.0.1", "").statusCode() == 200);
+        } finally {
+            replace(policy, original.getBytes());
+            eventually("original policy back", () -> from("39.32.0.1", "").statusCode() == 451);
+        }
+    }
+
+    @Test
+    void invalidAccountFileIsRefusedAndTheOldDirectoryStays() throws Exception {
+        Path accounts = fixture.accountsFile();
+        String original = Files.readString(accounts);
+        try {
+            replace(accounts, (original + "mallory,ZZ\n").getBytes());
+            eventually("invalid accounts refused", () -> lastRefusal("accounts") != null);
+            assertThat(from("39.32.0.1", "bob").statusCode()).isEqualTo(200);
+
+            replace(accounts, original.replace("bob,DE", "bob,PK").getBytes());
+            eventually("new accounts in force", () -> from("39.32.0.1", "bob").statusCode() == 451);
+        } finally {
+            replace(accounts, original.getBytes());
+            eventually("original accounts back", () -> from("39.32.0.1", "bob").statusCode() == 200);
+        }
+    }
+
+    @Test
+    void noRequestFailsWhileTheDatabaseIsSwappedRepeatedly() throws Exception {
+        Path db = fixture.geoDatabase();
+        byte[] original = Files.readAllBytes(db);
+        byte[] other = MmdbWriter.geoip2Country().country("39.32.0.0/11", "PK").country("85.214.0.0/16", "GB").build();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger sent = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Thread load = new Thread(() -> {
+            while (running.get()) {
+                Response r = from("85.214.0.1", "");
+                sent.incrementAndGet();
+                List<String> country = r.statusCode() == 200 ? r.jsonPath().getList("headers.'x-geo-country'") : null;
+                if (country == null || !(country.equals(List.of("DE")) || country.equals(List.of("GB")))) {
+                    failures.add(r.statusCode() + " " + r.asString());
+                }
+            }
+        });
+        load.start();
+        try {
+            for (int i = 0; i < 20; i++) {
+                replace(db, i % 2 == 0 ? other : original);
+                Thread.sleep(250);
+            }
+        } finally {
+            running.set(false);
+            load.join(10_000);
+            replace(db, original);
+        }
+        assertThat(sent.get()).isGreaterThan(20);
+        assertThat(failures).isEmpty();
+        assertThat(lastRefusal("geo-database")).isNull();
+    }
+}
