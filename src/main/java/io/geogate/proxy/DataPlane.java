@@ -13,6 +13,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -51,7 +52,7 @@ public class DataPlane {
                 .setPort(config.listen().port())
                 .setHost(config.listen().host())
                 .setHttp2ClearTextEnabled(true);
-        int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int instances = eventLoops();
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
                     @Override
                     public void start(Promise<Void> started) {
@@ -62,6 +63,12 @@ public class DataPlane {
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.infof("data plane listening on %s:%d (%d event-loop instances)", config.listen().host(),
                 config.listen().port(), instances);
+    }
+
+    /** Quarkus's event-loop count ({@code quarkus.vertx.event-loops-size}, by default twice the cores). */
+    private static int eventLoops() {
+        return ConfigProvider.getConfig().getOptionalValue("quarkus.vertx.event-loops-size", Integer.class)
+                .orElse(2 * Runtime.getRuntime().availableProcessors());
     }
 
     void stop(@Observes ShutdownEvent event) throws Exception {
