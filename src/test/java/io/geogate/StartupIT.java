@@ -47,23 +47,22 @@ class StartupIT {
 
     @Test
     void badTrustedProxyStopsStartUpNamingTheKey() throws Exception {
-        Files.writeString(dir.resolve("policy.yaml"), "datacenters: [{name: a, upstream: \"http://127.0.0.1:1\", default: true}]\n");
-        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml",
-                "geogate.trusted-proxies=10.0.0.0/8,10.0.0.0/40",
-                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
-            assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
-            assertThat(gateway.output()).contains("geogate.trusted-proxies").contains("10.0.0.0/40");
-        }
+        assertThat(failedStartWith("geogate.trusted-proxies=10.0.0.0/8,10.0.0.0/40"))
+                .contains("geogate.trusted-proxies").contains("10.0.0.0/40");
     }
 
     @Test
     void badEnumValueStopsStartUpNamingTheKey() throws Exception {
+        assertThat(failedStartWith("geogate.forwarded-header=x-real-ip")).contains("geogate.forwarded-header");
+    }
+
+    /** Starts with a valid policy and one bad property; returns the output of the start that must fail. */
+    private String failedStartWith(String badProperty) throws Exception {
         Files.writeString(dir.resolve("policy.yaml"), "datacenters: [{name: a, upstream: \"http://127.0.0.1:1\", default: true}]\n");
-        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml",
-                "geogate.forwarded-header=x-real-ip",
+        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml", badProperty,
                 "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
             assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
-            assertThat(gateway.output()).contains("geogate.forwarded-header");
+            return gateway.output();
         }
     }
 }
