@@ -45,6 +45,12 @@ public interface GeogateConfig {
     /** Example datacenters for trying geogate out. */
     Demo demo();
 
+    /** The operator API under {@code /admin} on the control plane. */
+    Admin admin();
+
+    /** The audit log of refusals and policy changes. */
+    Audit audit();
+
     /** Data plane listener. */
     interface Listen {
         /** Port of the data plane (client traffic); never serves health, admin or metrics. */
@@ -115,6 +121,31 @@ public interface GeogateConfig {
         /** How often the policy, database and account files are checked for changes. */
         @WithDefault("2s")
         Duration interval();
+    }
+
+    /** Operator API. */
+    interface Admin {
+        /** Bearer token for {@code /admin/*}; with neither this nor a token file, every admin call is 401. */
+        Optional<String> token();
+
+        /** File holding the bearer token (wins over {@code geogate.admin.token}); re-read when it changes. */
+        Optional<String> tokenFile();
+    }
+
+    /** Audit log. */
+    interface Audit {
+        /** Client addresses in audit lines: {@code full}, or {@code truncated} to /24 (IPv4) and /48 (IPv6). */
+        @WithDefault("full")
+        AddressDetail address();
+
+        /** Audit lines waiting to be written; past this, lines are dropped and counted, never waited for. */
+        @WithDefault("10000")
+        int queueSize();
+    }
+
+    /** How much of a client address the audit log keeps. */
+    enum AddressDetail {
+        FULL, TRUNCATED
     }
 
     /** Example datacenters. */

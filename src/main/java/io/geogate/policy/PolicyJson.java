@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
 
@@ -33,7 +34,7 @@ public final class PolicyJson {
                 restrictions.add(new JsonObject()
                         .put("country", r.country().value())
                         .put("cutoff", r.cutoff().toString())
-                        .put("notice", r.notice().toString())
+                        .put("notice", duration(r.notice()))
                         .put("anonymous", r.anonymous().word())
                         .put("blocked-by", r.blockedBy().map(Object::toString).orElse(null))
                         .put("reason", r.reason().orElse(null))));
@@ -42,6 +43,11 @@ public final class PolicyJson {
                 .put("restrictions", restrictions)
                 .put("unknown-country", policy.unknownCountry().word())
                 .put("mode", policy.mode().word());
+    }
+
+    /** A duration as written in policies: whole days as {@code P30D}, anything else as {@code PT36H}. */
+    public static String duration(Duration d) {
+        return !d.isZero() && d.toSeconds() % 86_400 == 0 && d.getNano() == 0 ? "P" + d.toDays() + "D" : d.toString();
     }
 
     /** The sha256, in hex, of the canonical form's compact JSON encoding. */

@@ -1,7 +1,10 @@
 package io.geogate.proxy;
 
 import io.geogate.config.GeogateConfig;
+import io.geogate.evaluation.Evaluator;
 import io.geogate.snapshot.SnapshotManager;
+import io.geogate.telemetry.DecisionRecorder;
+import io.geogate.telemetry.GatewayMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
@@ -41,13 +44,22 @@ public class DataPlane {
     @Inject
     Clock clock;
 
+    @Inject
+    Evaluator evaluator;
+
+    @Inject
+    DecisionRecorder recorder;
+
+    @Inject
+    GatewayMetrics metrics;
+
     private volatile String deploymentId;
 
     void start(@Observes @Priority(10) StartupEvent event) throws Exception {
         // Load the inputs (or fail start-up on a bad policy) before the first client can connect.
         snapshots.current();
-        Upstreams upstreams = new Upstreams(vertx, config.upstream());
-        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, config.accounts().unavailable());
+        Upstreams upstreams = new Upstreams(vertx, config.upstream(), metrics::upstream);
+        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder);
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(config.listen().port())
                 .setHost(config.listen().host())

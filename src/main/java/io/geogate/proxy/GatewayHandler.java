@@ -1,24 +1,21 @@
 package io.geogate.proxy;
 
-import io.geogate.account.Identity;
 import io.geogate.address.ClientAddress;
 import io.geogate.address.IpLiteral;
-import io.geogate.config.GeogateConfig;
-import io.geogate.country.CountryCode;
-import io.geogate.decision.Decider;
 import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
 import io.geogate.decision.Reason;
-import io.geogate.geo.GeoLookupFailure;
+import io.geogate.evaluation.Evaluation;
+import io.geogate.evaluation.Evaluator;
 import io.geogate.policy.Restriction;
 import io.geogate.snapshot.Snapshot;
 import io.geogate.snapshot.SnapshotManager;
+import io.geogate.telemetry.DecisionRecorder;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
-import org.jboss.logging.Logger;
 
 import java.net.InetAddress;
 import java.time.Clock;
@@ -26,23 +23,23 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The data plane's request handler: resolve the client, its country and its account, decide, then
- * refuse or proxy. Reads the snapshot once; nothing here blocks.
+ * The data plane's request handler: resolve the client and its account, evaluate, then refuse or
+ * proxy. Reads the snapshot once; nothing here blocks.
  */
 final class GatewayHandler implements Handler<HttpServerRequest> {
-
-    private static final Logger LOG = Logger.getLogger(GatewayHandler.class);
 
     private final SnapshotManager snapshots;
     private final Clock clock;
     private final Upstreams upstreams;
-    private final GeogateConfig.Unavailable whenAccountsUnavailable;
+    private final Evaluator evaluator;
+    private final DecisionRecorder recorder;
 
-    GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, GeogateConfig.Unavailable whenAccountsUnavailable) {
+    GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, Evaluator evaluator, DecisionRecorder recorder) {
         this.snapshots = snapshots;
         this.clock = clock;
         this.upstreams = upstreams;
-        this.whenAccountsUnavailable = whenAccountsUnavailable;
+        this.evaluator = evaluator;
+        this.recorder = recorder;
     }
 
     @Override
@@ -53,49 +50,31 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         Instant now = clock.instant();
         Optional<InetAddress> peer = peerOf(request);
         if (peer.isEmpty()) {
-            refuseUnavailable(request, "client-address-unavailable", "the client's address could not be read");
+            unavailable(request, "client-address-unavailable", "the client's address could not be read");
             return;
         }
         ClientAddress client = snapshot.addresses().resolve(peer.get(), request.headers()::getAll);
-        if (snapshot.geo().isEmpty()) {
-            refuseUnavailable(request, "geo-database-unavailable", "no usable geo database is loaded");
-            return;
-        }
-        Optional<CountryCode> country;
-        try {
-            country = snapshot.geo().get().tryCountry(client.address());
-        } catch (GeoLookupFailure e) {
-            LOG.error(e.getMessage(), e);
-            refuseUnavailable(request, "geo-database-unavailable", "the geo database failed to answer");
-            return;
-        }
-        snapshot.identities().resolve(request.headers()::getAll, client.peerTrusted(), snapshot.accounts())
+        evaluator.evaluate(snapshot, client,
+                        snapshot.identities().resolve(request.headers()::getAll, client.peerTrusted(), snapshot.accounts()), now)
                 .onComplete(ar -> {
-                    if (ar.failed()) {
-                        LOG.error("account resolution failed", ar.cause());
-                        refuseUnavailable(request, "account-directory-unavailable", "the account could not be resolved");
-                        return;
+                    Evaluation evaluation = ar.succeeded() ? ar.result()
+                            : new Evaluation.Unavailable(client, "evaluation-failed", "the request could not be evaluated");
+                    recorder.record(evaluation, now);
+                    if (evaluation instanceof Evaluation.Decided d) {
+                        decided(request, snapshot, d);
+                    } else {
+                        Evaluation.Unavailable u = (Evaluation.Unavailable) evaluation;
+                        unavailable(request, u.reason(), u.detail());
                     }
-                    decided(request, snapshot, client, country, ar.result(), now);
                 });
     }
 
-    private void decided(HttpServerRequest request, Snapshot snapshot, ClientAddress client,
-                         Optional<CountryCode> country, Identity identity, Instant now) {
-        if (identity instanceof Identity.Unresolved && whenAccountsUnavailable == GeogateConfig.Unavailable.REFUSE) {
-            refuseUnavailable(request, "account-directory-unavailable", "the account directory cannot answer");
-            return;
+    private void decided(HttpServerRequest request, Snapshot snapshot, Evaluation.Decided d) {
+        if (d.decision() instanceof Decision.Refuse refuse && refuse.enforced()) {
+            refuse(request, refuse, d.client());
+        } else {
+            forward(request, snapshot, d.client(), d.facts(), d.decision());
         }
-        Optional<Facts.Account> account = identity instanceof Identity.Homed homed
-                ? Optional.of(new Facts.Account(homed.id(), homed.home()))
-                : Optional.empty();
-        Facts facts = new Facts(country, account);
-        Decision decision = Decider.decide(facts, snapshot.policy().policy(), now);
-        if (decision instanceof Decision.Refuse refuse && refuse.enforced()) {
-            refuse(request, refuse, client);
-            return;
-        }
-        forward(request, snapshot, client, facts, decision);
     }
 
     private void forward(HttpServerRequest request, Snapshot snapshot, ClientAddress client, Facts facts, Decision decision) {
@@ -152,7 +131,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         };
     }
 
-    private static void refuseUnavailable(HttpServerRequest request, String reason, String detail) {
+    private static void unavailable(HttpServerRequest request, String reason, String detail) {
         request.resume();
         request.response().putHeader("Retry-After", "5");
         Problem.send(request.response(), Problem.of(503, "Service Unavailable", detail).put("reason", reason));

@@ -25,31 +25,37 @@ final class UpstreamFailures implements ProxyInterceptor {
     private final Vertx vertx;
     private final long timeoutMillis;
     private final String datacenter;
+    private final UpstreamObserver observer;
 
-    UpstreamFailures(Vertx vertx, long timeoutMillis, String datacenter) {
+    UpstreamFailures(Vertx vertx, long timeoutMillis, String datacenter, UpstreamObserver observer) {
         this.vertx = vertx;
         this.timeoutMillis = timeoutMillis;
         this.datacenter = datacenter;
+        this.observer = observer;
     }
 
     @Override
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
         Promise<ProxyResponse> outcome = Promise.promise();
+        long start = System.nanoTime();
         long timer = vertx.setTimer(timeoutMillis, id -> {
             if (outcome.tryComplete(problem(context, 504, "Gateway Timeout",
                     "datacenter " + datacenter + " did not answer within " + timeoutMillis + " ms"))) {
+                observer.exchanged(datacenter, "timeout", System.nanoTime() - start);
                 resetOrigin(context);
             }
         });
         context.sendRequest().onComplete(ar -> {
             vertx.cancelTimer(timer);
             if (ar.succeeded()) {
-                if (!outcome.tryComplete(ar.result())) {
+                if (outcome.tryComplete(ar.result())) {
+                    observer.exchanged(datacenter, ar.result().getStatusCode() / 100 + "xx", System.nanoTime() - start);
+                } else {
                     resetOrigin(context);
                 }
-            } else {
-                outcome.tryComplete(problem(context, 502, "Bad Gateway",
-                        "datacenter " + datacenter + " could not be reached: " + ar.cause().getMessage()));
+            } else if (outcome.tryComplete(problem(context, 502, "Bad Gateway",
+                    "datacenter " + datacenter + " could not be reached: " + ar.cause().getMessage()))) {
+                observer.exchanged(datacenter, "unreachable", System.nanoTime() - start);
             }
         });
         return outcome.future();

@@ -26,11 +26,13 @@ final class Upstreams {
 
     private final Vertx vertx;
     private final GeogateConfig.Upstream config;
+    private final UpstreamObserver observer;
     private final ConcurrentMap<String, Upstream> byDatacenter = new ConcurrentHashMap<>();
 
-    Upstreams(Vertx vertx, GeogateConfig.Upstream config) {
+    Upstreams(Vertx vertx, GeogateConfig.Upstream config, UpstreamObserver observer) {
         this.vertx = vertx;
         this.config = config;
+        this.observer = observer;
     }
 
     private record Upstream(HttpClient client, HttpProxy proxy) {
@@ -52,7 +54,7 @@ final class Upstreams {
         SocketAddress server = SocketAddress.inetSocketAddress(dc.port(), dc.upstream().getHost());
         HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(true), client)
                 .origin(context -> originRequest(context, dc, server))
-                .addInterceptor(new UpstreamFailures(vertx, config.timeout().toMillis(), dc.name()));
+                .addInterceptor(new UpstreamFailures(vertx, config.timeout().toMillis(), dc.name(), observer));
         return new Upstream(client, proxy);
     }
 

@@ -58,7 +58,7 @@ public class InputWatcher {
 
     private void tick() {
         try {
-            snapshots.reload(EnumSet.allOf(Component.class), true);
+            snapshots.reload(EnumSet.allOf(Component.class), false);
             warnIfStale();
         } catch (RuntimeException e) {
             LOG.error("input watcher failed; it keeps running", e);

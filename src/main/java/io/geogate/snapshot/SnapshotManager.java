@@ -36,7 +36,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -61,8 +61,8 @@ public class SnapshotManager {
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private final Map<Component, FileStamp> stamps = new EnumMap<>(Component.class);
     private final Map<Component, Refusal> refusals = new EnumMap<>(Component.class);
-    private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<Refusal>> refusalListeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Snapshot, Snapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Component, ReloadReport.Outcome>> reloadListeners = new CopyOnWriteArrayList<>();
 
     @PostConstruct
     void start() {
@@ -126,34 +126,42 @@ public class SnapshotManager {
         return Map.copyOf(refusals);
     }
 
-    /** Called with every newly published snapshot, on the thread that published it. */
-    public void onPublish(Consumer<Snapshot> listener) {
+    /** Called with the old and the new snapshot at every publication, on the thread that published it. */
+    public void onPublish(BiConsumer<Snapshot, Snapshot> listener) {
         listeners.add(listener);
     }
 
-    /** Called with every refused input. */
-    public void onRefusal(Consumer<Refusal> listener) {
-        refusalListeners.add(listener);
+    /** Called with the outcome of every input reload, whatever triggered it. */
+    public void onReload(BiConsumer<Component, ReloadReport.Outcome> listener) {
+        reloadListeners.add(listener);
     }
 
     /**
-     * Re-reads the given inputs. With {@code onlyIfChanged}, an input whose file looks the same on
-     * disk as when last read is left alone (the watcher's mode); otherwise it is read regardless.
+     * Re-reads those of the given inputs whose files changed on disk since they were last read.
+     * With {@code report}, inputs found unchanged are listed as such (the admin API's reload);
+     * without, they are passed over in silence (the watcher's polling).
      */
-    public synchronized ReloadReport reload(Set<Component> components, boolean onlyIfChanged) {
+    public synchronized ReloadReport reload(Set<Component> components, boolean report) {
         Map<Component, ReloadReport.Result> results = new EnumMap<>(Component.class);
         for (Component component : components) {
             Optional<Path> path = pathOf(component);
+            ReloadReport.Result result;
             if (path.isEmpty()) {
-                results.put(component, new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, "not configured"));
-                continue;
+                result = new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, "not configured");
+            } else {
+                FileStamp stamp = FileStamp.of(path.get());
+                if (stamp.equals(stamps.get(component))) {
+                    result = new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, "file unchanged since " + component.word()
+                            + " was last read");
+                } else {
+                    stamps.put(component, stamp);
+                    result = reloadOne(component, path.get());
+                }
             }
-            FileStamp stamp = FileStamp.of(path.get());
-            if (onlyIfChanged && stamp.equals(stamps.get(component))) {
-                continue;
+            if (report || result.outcome() != ReloadReport.Outcome.UNCHANGED) {
+                reloadListeners.forEach(l -> l.accept(component, result.outcome()));
+                results.put(component, result);
             }
-            stamps.put(component, stamp);
-            results.put(component, reloadOne(component, path.get()));
         }
         return new ReloadReport(results);
     }
@@ -208,6 +216,7 @@ public class SnapshotManager {
         pathOf(Component.POLICY).ifPresent(p -> stamps.put(Component.POLICY, FileStamp.of(p)));
         publish(current.get().withPolicy(next));
         refusals.remove(Component.POLICY);
+        reloadListeners.forEach(l -> l.accept(Component.POLICY, ReloadReport.Outcome.CHANGED));
         return next;
     }
 
@@ -224,14 +233,12 @@ public class SnapshotManager {
     }
 
     private void refuse(Component component, String source, String error) {
-        Refusal refusal = new Refusal(component, source, clock.instant(), error);
-        refusals.put(component, refusal);
-        refusalListeners.forEach(l -> l.accept(refusal));
+        refusals.put(component, new Refusal(component, source, clock.instant(), error));
     }
 
     private void publish(Snapshot next) {
-        current.set(next);
-        listeners.forEach(l -> l.accept(next));
+        Snapshot before = current.getAndSet(next);
+        listeners.forEach(l -> l.accept(before, next));
     }
 
     private PolicyInForce loadPolicy(Path path) throws IOException, InvalidPolicyException {

@@ -3,6 +3,7 @@ package io.geogate.snapshot;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.MmdbWriter;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -26,7 +27,7 @@ import static org.assertj.core.api.Assertions.fail;
  * old one keeps serving; a good one is in force within seconds; requests never fail during a swap.
  */
 @QuarkusTest
-@WithTestResource(GatewayEnvironment.class)
+@WithTestResource(value = GatewayEnvironment.class, initArgs = @ResourceArg(name = "isolation", value = "reload"))
 class ReloadTest {
 
     GatewayFixture fixture;

@@ -22,7 +22,10 @@ import java.util.stream.Stream;
  * datacenter on an ephemeral port. A fourth datacenter, {@code lagos}, points at a closed port.
  *
  * <p>Arguments: {@code schema} ({@code geoip2} or {@code flat}), {@code unknown-country}, {@code mode},
- * {@code geo} ({@code missing} for no database at all), {@code timeout} (upstream timeout).
+ * {@code geo} ({@code missing} for no database at all), {@code timeout} (upstream timeout),
+ * {@code admin-token} ({@code none} for no admin token; by default {@link #ADMIN_TOKEN} in a token
+ * file), {@code isolation} (any value: a class that changes the files on disk gets an application of
+ * its own, because classes with equal arguments share one).
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
  * 77.88.0.0/16 RU, 2.144.0.0/14 IR, 8.8.8.0/24 US; everything else has none. Restrictions: PK since a
@@ -31,6 +34,9 @@ import java.util.stream.Stream;
  * erin US, bruno NG (homed in lagos, the unreachable datacenter).
  */
 public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
+
+    /** The admin bearer token the environment configures, through {@code geogate.admin.token-file}. */
+    public static final String ADMIN_TOKEN = "test-admin-token";
 
     private final Map<String, String> args = new HashMap<>();
     private Vertx vertx;
@@ -85,6 +91,10 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         config.put("geogate.accounts.file", fixture.accountsFile().toString());
         config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "1s"));
         config.put("geogate.reload.interval", "200ms");
+        if (!"none".equals(args.get("admin-token"))) {
+            Files.writeString(dir.resolve("admin-token"), ADMIN_TOKEN + "\n");
+            config.put("geogate.admin.token-file", dir.resolve("admin-token").toString());
+        }
         return config;
     }
 

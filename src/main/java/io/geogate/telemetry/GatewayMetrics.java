@@ -1,0 +1,104 @@
+package io.geogate.telemetry;
+
+import io.geogate.evaluation.Evaluation;
+import io.geogate.geo.GeoDatabase;
+import io.geogate.snapshot.Component;
+import io.geogate.snapshot.ReloadReport;
+import io.geogate.snapshot.SnapshotManager;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * geogate's own metrics on {@code /q/metrics}. Label values are bounded: outcomes and reasons are
+ * fixed words, countries are two-letter codes or {@code unknown}, datacenters come from the policy.
+ * Meters are cached, so counting a request is a map lookup and an increment.
+ */
+@ApplicationScoped
+public class GatewayMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    SnapshotManager snapshots;
+
+    @Inject
+    Clock clock;
+
+    private record DecisionKey(String outcome, String reason, String country) {
+    }
+
+    private record UpstreamKey(String datacenter, String outcome) {
+    }
+
+    private final ConcurrentMap<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<UpstreamKey, Timer> upstreams = new ConcurrentHashMap<>();
+
+    void start(@Observes StartupEvent event) {
+        Gauge.builder("geogate.geo.database.age", this, m -> m.geo().map(g -> (double) g.age(m.clock.instant()).toSeconds()).orElse(Double.NaN))
+                .baseUnit("seconds").description("age of the geo database in service, from its build time")
+                .register(registry);
+        Gauge.builder("geogate.geo.database.build.time", this, m -> m.geo().map(g -> (double) g.buildTime().getEpochSecond()).orElse(Double.NaN))
+                .baseUnit("seconds").description("build time of the geo database in service, as a Unix time")
+                .register(registry);
+        Gauge.builder("geogate.accounts", this, m -> (double) m.snapshots.current().accounts().size().orElse(-1))
+                .description("accounts in the directory (-1: unknown)").register(registry);
+        for (Component c : Component.values()) {
+            for (ReloadReport.Outcome o : ReloadReport.Outcome.values()) {
+                reloads(c, o);
+            }
+        }
+        snapshots.refusals().keySet().forEach(c -> reloads(c, ReloadReport.Outcome.REFUSED).increment());
+        snapshots.onReload((c, o) -> reloads(c, o).increment());
+    }
+
+    private java.util.Optional<GeoDatabase> geo() {
+        return snapshots.current().geo();
+    }
+
+    private Counter reloads(Component c, ReloadReport.Outcome o) {
+        String result = o == ReloadReport.Outcome.CHANGED ? "success" : o.name().toLowerCase(Locale.ROOT);
+        return Counter.builder("geogate.reloads").description("input reloads by component and result")
+                .tag("component", c.word()).tag("result", result).register(registry);
+    }
+
+    /** Counts one data-plane request by outcome, reason and client country. */
+    public void decided(Evaluation evaluation) {
+        DecisionKey key;
+        if (evaluation instanceof Evaluation.Decided d) {
+            key = new DecisionKey(d.decision().outcome(), d.decision().reason().word(),
+                    d.facts().country().map(Object::toString).orElse("unknown"));
+        } else {
+            Evaluation.Unavailable u = (Evaluation.Unavailable) evaluation;
+            key = new DecisionKey("unavailable", u.reason(), "unknown");
+        }
+        decisions.computeIfAbsent(key, k -> Counter.builder("geogate.decisions")
+                .description("data-plane decisions by outcome, reason and client country")
+                .tag("outcome", k.outcome()).tag("reason", k.reason()).tag("country", k.country())
+                .register(registry)).increment();
+    }
+
+    /**
+     * Times one exchange with a datacenter up to its response headers.
+     *
+     * @param outcome the response's status class ({@code 2xx} …), or {@code unreachable} or {@code timeout}
+     */
+    public void upstream(String datacenter, String outcome, long nanos) {
+        upstreams.computeIfAbsent(new UpstreamKey(datacenter, outcome), k -> Timer.builder("geogate.upstream")
+                .description("time from sending a request to a datacenter to its response headers")
+                .tag("datacenter", k.datacenter()).tag("outcome", k.outcome())
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+}
