@@ -107,6 +107,34 @@ class ReloadTest {
     }
 
     @Test
+    void configMapStyleSymlinkSwapIsNoticed() throws Exception {
+        Path policy = fixture.policyFile();
+        String original = Files.readString(policy);
+        Path v1 = Files.createDirectories(fixture.dir().resolve("..v1"));
+        Path v2 = Files.createDirectories(fixture.dir().resolve("..v2"));
+        Files.writeString(v1.resolve("policy.yaml"), original);
+        Files.writeString(v2.resolve("policy.yaml"), original.replace("anonymous: refuse", "anonymous: allow"));
+        Path data = fixture.dir().resolve("..data");
+        try {
+            Files.createSymbolicLink(data, v1.getFileName());
+            Path link = fixture.dir().resolve("policy.yaml.link");
+            Files.createSymbolicLink(link, Path.of("..data", "policy.yaml"));
+            Files.move(link, policy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Thread.sleep(600);
+            assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
+
+            // Kubernetes swaps the ..data symlink to a new timestamped directory in one rename.
+            Path newData = fixture.dir().resolve("..data_tmp");
+            Files.createSymbolicLink(newData, v2.getFileName());
+            Files.move(newData, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            eventually("policy behind the swapped symlink in force", () -> from("39.32.0.1", "").statusCode() == 200);
+        } finally {
+            replace(policy, original.getBytes());
+            eventually("original policy back", () -> from("39.32.0.1", "").statusCode() == 451);
+        }
+    }
+
+    @Test
     void invalidAccountFileIsRefusedAndTheOldDirectoryStays() throws Exception {
         Path accounts = fixture.accountsFile();
         String original = Files.readString(accounts);
