@@ -21,4 +21,9 @@ public interface AccountDirectory {
 
     /** Whether the directory can answer right now (false: serving from cache or the fallback). */
     boolean reachable();
+
+    /** Whether the directory has ever been able to answer: loaded, or reachable since start. Readiness follows it. */
+    default boolean ready() {
+        return reachable();
+    }
 }

@@ -1,21 +1,32 @@
 package io.geogate.account;
 
+import io.geogate.token.TokenVerifier;
+import io.geogate.token.VerifiedToken;
 import io.vertx.core.Future;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Turns a request's headers into an {@link Identity}. The account header is believed only from a
- * trusted proxy; the directory supplies the home.
+ * Turns a request's headers into an {@link Identity}.
+ *
+ * <p>With token keys configured, a request that presents {@code Authorization: Bearer} is judged by
+ * the token alone, from any peer (the signature is the trust): a valid token names the account and
+ * maybe its home; an invalid one counts as no account, never falling back to the header. Otherwise
+ * the account header is believed only from a trusted proxy. The directory supplies homes tokens lack.
  */
 public final class AccountResolver {
 
-    private final String header;
+    private static final String BEARER = "bearer ";
 
-    public AccountResolver(String header) {
+    private final String header;
+    private final Optional<TokenVerifier> tokens;
+
+    public AccountResolver(String header, Optional<TokenVerifier> tokens) {
         this.header = Objects.requireNonNull(header, "header");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
     }
 
     /** The header that names the account, e.g. {@code X-Account-Id}. */
@@ -23,11 +34,26 @@ public final class AccountResolver {
         return header;
     }
 
+    public Optional<TokenVerifier> tokens() {
+        return tokens;
+    }
+
+    /** The same resolver with other token keys. */
+    public AccountResolver withTokens(Optional<TokenVerifier> other) {
+        return new AccountResolver(header, other);
+    }
+
     /**
      * @param headers     all values of a request header by name
      * @param peerTrusted whether the TCP peer is a trusted proxy
      */
     public Future<Identity> resolve(Function<String, List<String>> headers, boolean peerTrusted, AccountDirectory directory) {
+        if (tokens.isPresent()) {
+            Optional<String> bearer = bearerToken(headers.apply("Authorization"));
+            if (bearer.isPresent()) {
+                return byToken(tokens.get().verify(bearer.get()), directory);
+            }
+        }
         if (!peerTrusted) {
             return Future.succeededFuture(Identity.NO_ACCOUNT);
         }
@@ -40,6 +66,28 @@ public final class AccountResolver {
             return Future.succeededFuture(new Identity.Anonymous("malformed-account-header"));
         }
         return byDirectory(new AccountId(text), directory, "header");
+    }
+
+    private static Future<Identity> byToken(Optional<VerifiedToken> token, AccountDirectory directory) {
+        if (token.isEmpty()) {
+            return Future.succeededFuture(new Identity.Anonymous("invalid-token"));
+        }
+        VerifiedToken t = token.get();
+        if (t.home().isPresent()) {
+            return Future.succeededFuture(new Identity.Homed(t.account(), t.home().get(), "token"));
+        }
+        return byDirectory(t.account(), directory, "token");
+    }
+
+    private static Optional<String> bearerToken(List<String> authorization) {
+        if (authorization == null || authorization.size() != 1) {
+            return Optional.empty();
+        }
+        String value = authorization.get(0);
+        if (value.length() <= BEARER.length() || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return Optional.empty();
+        }
+        return Optional.of(value.substring(BEARER.length()).strip());
     }
 
     /** The home the directory knows for {@code id}, as an identity. */

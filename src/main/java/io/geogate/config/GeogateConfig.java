@@ -79,13 +79,73 @@ public interface GeogateConfig {
         @WithDefault("X-Account-Id")
         String header();
 
-        /** CSV file with the header {@code account,home}; empty means no accounts at all. */
+        /** Where homes come from when a token has none: {@code file} or {@code redis}. */
+        @WithDefault("file")
+        DirectoryKind directory();
+
+        /** CSV file with the header {@code account,home} (directory {@code file}); empty means no accounts at all. */
         @WithDefault("config/accounts.csv")
         Optional<String> file();
+
+        /** Bearer tokens that name the account (and maybe its home). */
+        Jwt jwt();
+
+        /** The Redis directory (directory {@code redis}). */
+        Redis redis();
+
+        /** The in-process cache of directory answers (directory {@code redis}). */
+        Cache cache();
 
         /** What a request whose account cannot be resolved (directory down) becomes: {@code anonymous} or {@code refuse} (503). */
         @WithDefault("anonymous")
         Unavailable unavailable();
+    }
+
+    /** Where account homes are looked up. */
+    enum DirectoryKind {
+        FILE, REDIS
+    }
+
+    /** Bearer tokens. */
+    interface Jwt {
+        /** PEM public key (the text, or a file) or JWKS file that tokens must be signed with; unset: tokens are ignored. */
+        Optional<String> publicKey();
+
+        /** Required {@code iss}; must be set when a public key is. */
+        Optional<String> issuer();
+
+        /** Required {@code aud}, when set. */
+        Optional<String> audience();
+
+        /** Claim holding the account's home country; it wins over the directory. */
+        @WithDefault("home")
+        String homeClaim();
+
+        /** Tolerance on {@code nbf} and {@code exp}. */
+        @WithDefault("60s")
+        Duration clockSkew();
+    }
+
+    /** Redis directory. */
+    interface Redis {
+        /** Redis server, e.g. {@code redis://127.0.0.1:6379}; the key {@code geogate:account:<id>} holds the home. */
+        @WithDefault("redis://127.0.0.1:6379")
+        String url();
+
+        /** Longest wait for Redis before the cache or {@code geogate.accounts.unavailable} decides. */
+        @WithDefault("250ms")
+        Duration timeout();
+    }
+
+    /** Directory answer cache. */
+    interface Cache {
+        /** How long an answer ("unknown" included) is used without asking the directory again. */
+        @WithDefault("5m")
+        Duration ttl();
+
+        /** Most accounts remembered. */
+        @WithDefault("100000")
+        int maxSize();
     }
 
     /** Treatment of accounts the directory cannot resolve. */

@@ -1,7 +1,6 @@
 package io.geogate.health;
 
 import io.geogate.account.AccountDirectory;
-import io.geogate.account.UnavailableDirectory;
 import io.geogate.snapshot.Component;
 import io.geogate.snapshot.SnapshotManager;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,8 +11,8 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * UP when a directory is loaded (or a remote one is answering, or serving from its cache, which
- * {@code reachable: false} then says); DOWN when no directory could ever be loaded.
+ * UP when a directory is loaded, or a remote one has answered since start (while it is serving from
+ * its cache, {@code reachable: false} says so); DOWN when no directory could ever be used.
  */
 @Readiness
 @ApplicationScoped
@@ -26,7 +25,7 @@ public class AccountsCheck implements HealthCheck {
     public HealthCheckResponse call() {
         AccountDirectory accounts = snapshots.current().accounts();
         HealthCheckResponseBuilder b = HealthCheckResponse.named(Component.ACCOUNTS.word())
-                .status(!(accounts instanceof UnavailableDirectory))
+                .status(accounts.ready())
                 .withData("source", accounts.source())
                 .withData("reachable", accounts.reachable());
         accounts.size().ifPresent(n -> b.withData("count", n));

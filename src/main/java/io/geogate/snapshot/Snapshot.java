@@ -33,6 +33,10 @@ public record Snapshot(PolicyInForce policy, Optional<GeoDatabase> geo, AccountD
         return new Snapshot(policy, Optional.of(g), accounts, addresses, identities);
     }
 
+    public Snapshot withIdentities(AccountResolver i) {
+        return new Snapshot(policy, geo, accounts, addresses, i);
+    }
+
     public Snapshot withAccounts(AccountDirectory a) {
         return new Snapshot(policy, geo, a, addresses, identities);
     }

@@ -6,6 +6,7 @@ import io.geogate.account.AccountFileException;
 import io.geogate.account.AccountResolver;
 import io.geogate.account.FileDirectory;
 import io.geogate.account.NoDirectory;
+import io.geogate.account.RedisDirectory;
 import io.geogate.account.UnavailableDirectory;
 import io.geogate.address.ClientAddressResolver;
 import io.geogate.address.TrustedProxies;
@@ -17,6 +18,12 @@ import io.geogate.policy.Policy;
 import io.geogate.policy.PolicyError;
 import io.geogate.policy.PolicyJson;
 import io.geogate.policy.PolicyParser;
+import io.geogate.token.InvalidTokenKeysException;
+import io.geogate.token.TokenKeys;
+import io.geogate.token.TokenVerifier;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import jakarta.enterprise.inject.Instance;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,6 +65,12 @@ public class SnapshotManager {
     @Inject
     Clock clock;
 
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Instance<Redis> redis;
+
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private final Map<Component, FileStamp> stamps = new EnumMap<>(Component.class);
     private final Map<Component, Refusal> refusals = new EnumMap<>(Component.class);
@@ -85,7 +98,13 @@ public class SnapshotManager {
             throw new IllegalStateException("geogate.trusted-proxies: " + e.getMessage(), e);
         }
         ClientAddressResolver addresses = new ClientAddressResolver(trusted, config.forwardedHeader(), config.clientIpHeader());
-        AccountResolver identities = new AccountResolver(config.accounts().header());
+        AccountResolver identities;
+        tokenKeyPath().ifPresent(p -> stamps.put(Component.JWT_KEYS, FileStamp.of(p)));
+        try {
+            identities = new AccountResolver(config.accounts().header(), tokenVerifier(loadTokenKeys()));
+        } catch (InvalidTokenKeysException e) {
+            throw new IllegalStateException("geogate.accounts.jwt.public-key: " + e.getMessage(), e);
+        }
 
         Optional<GeoDatabase> geo = Optional.empty();
         Path geoPath = Path.of(config.geo().database());
@@ -102,7 +121,9 @@ public class SnapshotManager {
         Optional<Path> accountsPath = accountsPath();
         accountsPath.ifPresent(p -> stamps.put(Component.ACCOUNTS, FileStamp.of(p)));
         try {
-            accounts = loadAccounts(accountsPath);
+            accounts = config.accounts().directory() == GeogateConfig.DirectoryKind.REDIS
+                    ? redisDirectory()
+                    : loadAccounts(accountsPath);
         } catch (IOException | AccountFileException e) {
             LOG.errorf("geogate.accounts.file: %s; accounts are unresolvable (geogate.accounts.unavailable=%s applies)",
                     e.getMessage(), config.accounts().unavailable().name().toLowerCase());
@@ -190,6 +211,11 @@ public class SnapshotManager {
                     after = before.withAccounts(accounts);
                     detail = accounts.size().orElse(0) + " accounts";
                 }
+                case JWT_KEYS -> {
+                    Optional<TokenVerifier> tokens = tokenVerifier(loadTokenKeys());
+                    after = before.withIdentities(before.identities().withTokens(tokens));
+                    detail = tokens.map(t -> t.keys().source()).orElse("none");
+                }
                 default -> throw new IllegalStateException("unknown component " + component);
             }
             publish(after);
@@ -199,7 +225,7 @@ public class SnapshotManager {
         } catch (InvalidPolicyException e) {
             String error = e.errors().stream().map(PolicyError::toString).collect(Collectors.joining("; "));
             return refused(component, path, error);
-        } catch (GeoDatabaseException | AccountFileException | IOException e) {
+        } catch (GeoDatabaseException | AccountFileException | InvalidTokenKeysException | IOException e) {
             return refused(component, path, e.getMessage());
         }
     }
@@ -256,7 +282,37 @@ public class SnapshotManager {
     }
 
     private Optional<Path> accountsPath() {
+        if (config.accounts().directory() != GeogateConfig.DirectoryKind.FILE) {
+            return Optional.empty();
+        }
         return config.accounts().file().filter(f -> !f.isBlank()).map(Path::of);
+    }
+
+    private AccountDirectory redisDirectory() {
+        GeogateConfig.Accounts a = config.accounts();
+        return new RedisDirectory(redis.get(), vertx, a.redis().url(), a.redis().timeout(), a.cache().ttl(), a.cache().maxSize());
+    }
+
+    private Optional<TokenKeys> loadTokenKeys() throws InvalidTokenKeysException {
+        Optional<String> spec = config.accounts().jwt().publicKey().filter(k -> !k.isBlank());
+        if (spec.isEmpty()) {
+            return Optional.empty();
+        }
+        if (config.accounts().jwt().issuer().filter(i -> !i.isBlank()).isEmpty()) {
+            throw new InvalidTokenKeysException("geogate.accounts.jwt.issuer must be set when a public key is");
+        }
+        return Optional.of(TokenKeys.load(spec.get()));
+    }
+
+    private Optional<TokenVerifier> tokenVerifier(Optional<TokenKeys> keys) {
+        GeogateConfig.Jwt jwt = config.accounts().jwt();
+        return keys.map(k -> new TokenVerifier(k, jwt.issuer().orElseThrow(), jwt.audience().filter(x -> !x.isBlank()),
+                jwt.homeClaim(), jwt.clockSkew(), clock));
+    }
+
+    /** The token key file, when the key is configured as a file rather than inline PEM text. */
+    private Optional<Path> tokenKeyPath() {
+        return config.accounts().jwt().publicKey().filter(k -> !k.isBlank() && !k.strip().startsWith("-----BEGIN")).map(Path::of);
     }
 
     /** The file behind a component; empty when it has none configured. */
@@ -265,6 +321,7 @@ public class SnapshotManager {
             case POLICY -> Optional.of(Path.of(config.policy().path()));
             case GEO_DATABASE -> Optional.of(Path.of(config.geo().database()));
             case ACCOUNTS -> accountsPath();
+            case JWT_KEYS -> tokenKeyPath();
         };
     }
 }

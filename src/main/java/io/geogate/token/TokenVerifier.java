@@ -1,0 +1,107 @@
+package io.geogate.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.geogate.account.AccountId;
+import io.geogate.country.CountryCode;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.auth.principal.DefaultJWTParser;
+import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
+import io.smallrye.jwt.auth.principal.ParseException;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Verifies bearer tokens with SmallRye JWT's parser, used directly: geogate judges tokens, it does not
+ * authenticate its own callers. A token must be signed (RS256 or ES256) by a configured key, never
+ * by one it embeds, carry {@code sub} and {@code exp}, come from the configured issuer (and audience,
+ * if set), and be within its {@code nbf}/{@code exp} up to the clock skew. A home claim that is not
+ * an ISO 3166-1 alpha-2 code makes the whole token invalid.
+ *
+ * <p>Verified tokens are cached until they expire (bounded), so a client's repeated requests cost
+ * one signature check. The cache belongs to this verifier: new keys come with a new, empty one.
+ */
+public final class TokenVerifier {
+
+    private static final int CACHE_SIZE = 50_000;
+
+    private final DefaultJWTParser parser;
+    private final String homeClaim;
+    private final Duration clockSkew;
+    private final Clock clock;
+    private final TokenKeys keys;
+    private final Cache<String, VerifiedToken> verified;
+
+    public TokenVerifier(TokenKeys keys, String issuer, Optional<String> audience, String homeClaim, Duration clockSkew,
+                         Clock clock) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.homeClaim = Objects.requireNonNull(homeClaim, "homeClaim");
+        this.clockSkew = Objects.requireNonNull(clockSkew, "clockSkew");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        JWTAuthContextInfo info = new JWTAuthContextInfo();
+        if (keys.pem().isPresent()) {
+            info.setPublicVerificationKey(keys.pem().get().key());
+            info.setSignatureAlgorithm(Set.of(keys.pem().get().algorithm()));
+        } else {
+            info.setPublicKeyContent(keys.jwks().orElseThrow());
+            info.setSignatureAlgorithm(Set.of(SignatureAlgorithm.RS256, SignatureAlgorithm.ES256));
+        }
+        info.setIssuedBy(Objects.requireNonNull(issuer, "issuer"));
+        audience.ifPresent(a -> info.setExpectedAudience(Set.of(a)));
+        info.setClockSkew((int) clockSkew.toSeconds());
+        info.setRelaxVerificationKeyValidation(false);
+        info.setRequireNamedPrincipal(false);
+        info.setRequiredClaims(Set.of("sub", "exp"));
+        this.parser = new DefaultJWTParser(info);
+        this.verified = Caffeine.newBuilder().maximumSize(CACHE_SIZE).build();
+    }
+
+    public TokenKeys keys() {
+        return keys;
+    }
+
+    /** The token's account and home if it is valid; empty for anything else (it then counts as no account). */
+    public Optional<VerifiedToken> verify(String token) {
+        Instant now = clock.instant();
+        VerifiedToken cached = verified.getIfPresent(token);
+        if (cached != null) {
+            if (now.isBefore(cached.expires().plus(clockSkew))) {
+                return Optional.of(cached);
+            }
+            verified.invalidate(token);
+            return Optional.empty();
+        }
+        Optional<VerifiedToken> fresh = parse(token);
+        fresh.ifPresent(v -> verified.put(token, v));
+        return fresh;
+    }
+
+    private Optional<VerifiedToken> parse(String token) {
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token);
+        } catch (ParseException | RuntimeException e) {
+            return Optional.empty();
+        }
+        String sub = jwt.getSubject();
+        if (!AccountId.isValid(sub) || jwt.getExpirationTime() <= 0) {
+            return Optional.empty();
+        }
+        Optional<CountryCode> home = Optional.empty();
+        if (jwt.containsClaim(homeClaim)) {
+            Object claim = jwt.getClaim(homeClaim);
+            String text = claim instanceof jakarta.json.JsonString s ? s.getString() : claim instanceof String s ? s : null;
+            home = CountryCode.parse(text);
+            if (home.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new VerifiedToken(new AccountId(sub), home, Instant.ofEpochSecond(jwt.getExpirationTime())));
+    }
+}
