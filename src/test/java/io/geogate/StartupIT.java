@@ -1,6 +1,7 @@
 package io.geogate;
 
 import io.geogate.testing.PackagedGateway;
+import io.geogate.testing.Tokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,11 +57,26 @@ class StartupIT {
         assertThat(failedStartWith("geogate.forwarded-header=x-real-ip")).contains("geogate.forwarded-header");
     }
 
-    /** Starts with a valid policy and one bad property; returns the output of the start that must fail. */
-    private String failedStartWith(String badProperty) throws Exception {
+    @Test
+    void aTokenKeyUnder2048BitsStopsStartUp() throws Exception {
+        Files.writeString(dir.resolve("weak.pem"), Tokens.pem(Tokens.rsa(1024).getPublic()));
+        assertThat(failedStartWith("geogate.accounts.jwt.public-key=weak.pem", "geogate.accounts.jwt.issuer=https://id.example.com"))
+                .contains("geogate.accounts.jwt.public-key").contains("1024");
+    }
+
+    @Test
+    void aTokenKeyWithoutAnIssuerStopsStartUp() throws Exception {
+        Files.writeString(dir.resolve("key.pem"), Tokens.pem(Tokens.rsa(2048).getPublic()));
+        assertThat(failedStartWith("geogate.accounts.jwt.public-key=key.pem")).contains("geogate.accounts.jwt.issuer");
+    }
+
+    /** Starts with a valid policy and the given bad properties; returns the output of the start that must fail. */
+    private String failedStartWith(String... badProperties) throws Exception {
         Files.writeString(dir.resolve("policy.yaml"), "datacenters: [{name: a, upstream: \"http://127.0.0.1:1\", default: true}]\n");
-        try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml", badProperty,
-                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+        List<String> properties = new java.util.ArrayList<>(List.of(badProperties));
+        properties.addAll(List.of("geogate.policy.file=policy.yaml",
+                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()));
+        try (PackagedGateway gateway = PackagedGateway.start(dir, properties)) {
             assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
             return gateway.output();
         }

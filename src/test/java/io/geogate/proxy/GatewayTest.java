@@ -3,6 +3,7 @@ package io.geogate.proxy;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.Pattern;
+import io.geogate.testing.RawHttp;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -12,14 +13,10 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -171,7 +168,7 @@ class GatewayTest {
 
     @Test
     void spoofedForwardingHeadersFromAnUntrustedPeerAreIgnored() throws Exception {
-        String raw = rawRequestFrom("127.0.0.2", """
+        String raw = RawHttp.exchange("127.0.0.2", fixture.dataPort(), """
                 GET /spoof HTTP/1.1\r
                 Host: gateway\r
                 X-Forwarded-For: 39.32.0.1\r
@@ -181,24 +178,12 @@ class GatewayTest {
                 \r
                 """);
         assertThat(raw).startsWith("HTTP/1.1 200");
-        JsonPath seen = JsonPath.from(raw.substring(raw.indexOf("\r\n\r\n") + 4));
+        JsonPath seen = JsonPath.from(RawHttp.body(raw));
         assertThat(seen.getString("datacenter")).isEqualTo("toronto");
         assertThat(header(seen, "x-geo-country")).isNull();
         assertThat(header(seen, "x-account-id")).isNull();
         assertThat(header(seen, "x-account-home")).isNull();
         assertThat(header(seen, "x-forwarded-for")).isEqualTo("39.32.0.1, 127.0.0.2");
-    }
-
-    private String rawRequestFrom(String localAddress, String request) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.bind(new InetSocketAddress(localAddress, 0));
-            socket.connect(new InetSocketAddress("127.0.0.1", fixture.dataPort()), 5000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     @Test

@@ -25,7 +25,10 @@ import java.util.stream.Stream;
  * {@code geo} ({@code missing} for no database at all), {@code timeout} (upstream timeout),
  * {@code admin-token} ({@code none} for no admin token; by default {@link #ADMIN_TOKEN} in a token
  * file), {@code isolation} (any value: a class that changes the files on disk gets an application of
- * its own, because classes with equal arguments share one).
+ * its own, because classes with equal arguments share one), {@code jwt} ({@code rsa}: tokens signed by
+ * the key in {@link GatewayFixture#tokenSigningKey()} are verified), {@code directory} ({@code redis}:
+ * the same accounts in a real redis-server), {@code unavailable} ({@code geogate.accounts.unavailable}),
+ * {@code cache-ttl} ({@code geogate.accounts.cache.ttl}).
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
  * 77.88.0.0/16 RU, 2.144.0.0/14 IR, 8.8.8.0/24 US; everything else has none. Restrictions: PK since a
@@ -40,6 +43,7 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
 
     private final Map<String, String> args = new HashMap<>();
     private Vertx vertx;
+    private RedisServer redis;
     private final List<TestUpstream> upstreams = new java.util.ArrayList<>();
     private GatewayFixture fixture;
 
@@ -68,7 +72,10 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
             ports.put(name, upstream.port());
         }
         ports.put("lagos", freePort());
-        fixture = new GatewayFixture(freePort(), Map.copyOf(ports), dir, now);
+        if ("redis".equals(args.get("directory"))) {
+            redis = RedisServer.start(dir);
+        }
+        fixture = new GatewayFixture(freePort(), Map.copyOf(ports), dir, now, java.util.Optional.ofNullable(redis));
 
         writeDatabase(fixture.geoDatabase(), args.getOrDefault("schema", "geoip2"));
         Files.writeString(fixture.policyFile(), policy(ports, now, args));
@@ -81,6 +88,9 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
                 erin,US
                 bruno,NG
                 """);
+        if (redis != null) {
+            seedRedis(redis, fixture.accountsFile());
+        }
 
         Map<String, String> config = new HashMap<>();
         config.put("geogate.listen.port", Integer.toString(fixture.dataPort()));
@@ -91,11 +101,39 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         config.put("geogate.accounts.file", fixture.accountsFile().toString());
         config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "1s"));
         config.put("geogate.reload.interval", "200ms");
+        if ("redis".equals(args.get("directory"))) {
+            config.put("geogate.accounts.directory", "redis");
+            config.put("geogate.accounts.redis.url", redis.url());
+        }
+        if (args.containsKey("cache-ttl")) {
+            config.put("geogate.accounts.cache.ttl", args.get("cache-ttl"));
+        }
+        if (args.containsKey("unavailable")) {
+            config.put("geogate.accounts.unavailable", args.get("unavailable"));
+        }
+        if ("rsa".equals(args.get("jwt"))) {
+            java.security.KeyPair keys = Tokens.rsa(2048);
+            Files.writeString(fixture.tokenPublicKey(), Tokens.pem(keys.getPublic()));
+            Files.writeString(fixture.tokenSigningKey(), Tokens.privatePem(keys.getPrivate()));
+            config.put("geogate.accounts.jwt.public-key", fixture.tokenPublicKey().toString());
+            config.put("geogate.accounts.jwt.issuer", Tokens.ISSUER);
+            config.put("geogate.accounts.jwt.audience", Tokens.AUDIENCE);
+        }
         if (!"none".equals(args.get("admin-token"))) {
             Files.writeString(dir.resolve("admin-token"), ADMIN_TOKEN + "\n");
             config.put("geogate.admin.token-file", dir.resolve("admin-token").toString());
         }
         return config;
+    }
+
+    /** Writes every account of the CSV file into Redis, as {@code geogate:account:<id>}. */
+    public static void seedRedis(RedisServer redis, Path accounts) throws IOException {
+        for (String line : Files.readAllLines(accounts)) {
+            String[] f = line.split(",");
+            if (f.length == 2 && !f[0].equals("account")) {
+                redis.command("SET", "geogate:account:" + f[0], f[1]);
+            }
+        }
     }
 
     /** Writes the fixture database in the given schema. */
@@ -159,6 +197,9 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         try {
             for (TestUpstream upstream : upstreams) {
                 upstream.close();
+            }
+            if (redis != null) {
+                redis.close();
             }
             if (vertx != null) {
                 vertx.close().toCompletionStage().toCompletableFuture().get();

@@ -1,0 +1,92 @@
+package io.geogate.account;
+
+import io.geogate.testing.GatewayEnvironment;
+import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.RedisServer;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.BooleanSupplier;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * Redis stopped or stalled mid-test: cached homes keep serving (even past their TTL), accounts never
+ * seen become anonymous, readiness stays UP saying {@code reachable: false}, and all recovers with Redis.
+ */
+@QuarkusTest
+@WithTestResource(value = GatewayEnvironment.class, initArgs = {
+    @ResourceArg(name = "directory", value = "redis"), @ResourceArg(name = "cache-ttl", value = "1s"),
+    @ResourceArg(name = "isolation", value = "redis-outage")})
+class RedisOutageTest {
+
+    GatewayFixture fixture;
+
+    private RequestSpecification from(String ip, String account) {
+        return given().baseUri("http://127.0.0.1").port(fixture.dataPort()).header("X-Forwarded-For", ip).header("X-Account-Id", account);
+    }
+
+    private static Object reachable() {
+        return given().get("/q/health/ready").jsonPath().get("checks.find { it.name == 'accounts' }.data.reachable");
+    }
+
+    private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within 10 s: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void cachedHomesServeThroughAnOutageAndUnseenAccountsBecomeAnonymous() throws Exception {
+        RedisServer redis = fixture.redis().orElseThrow();
+        from("39.32.0.1", "bob").get("/").then().statusCode(200).body("headers.'x-geogate-decision'[0]", equalTo("visitor"));
+        assertThat(reachable()).isEqualTo(true);
+        redis.stop();
+        try {
+            Thread.sleep(1200);
+            from("39.32.0.1", "bob").get("/").then().statusCode(200)
+                    .body("headers.'x-geogate-decision'[0]", equalTo("visitor"));
+            from("39.32.0.1", "alice").get("/").then().statusCode(451).body("reason", equalTo("anonymous-in-restricted-country"));
+            from("85.214.0.1", "alice").get("/").then().statusCode(200).body("headers.'x-account-home'", equalTo(null));
+            eventually("readiness says unreachable", () -> Boolean.FALSE.equals(reachable()));
+            given().get("/q/health/ready").then().statusCode(200)
+                    .body("checks.find { it.name == 'accounts' }.status", equalTo("UP"));
+        } finally {
+            redis.startAgain();
+            GatewayEnvironment.seedRedis(redis, fixture.accountsFile());
+        }
+        eventually("readiness says reachable again", () -> Boolean.TRUE.equals(reachable()));
+        from("85.214.0.1", "alice").get("/").then().statusCode(451).body("reason", equalTo("home-in-restricted-country"));
+    }
+
+    @Test
+    void aRedisSlowerThanTheTimeoutIsNotWaitedFor() throws Exception {
+        RedisServer redis = fixture.redis().orElseThrow();
+        from("39.32.0.1", "bob").get("/").then().statusCode(200);
+        Thread stall = new Thread(() -> {
+            try {
+                redis.command("DEBUG", "SLEEP", "2");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        stall.start();
+        Thread.sleep(100);
+        long start = System.nanoTime();
+        from("8.8.8.8", "erin").get("/").then().statusCode(200).body("headers.'x-account-home'", equalTo(null));
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        stall.join();
+        assertThat(tookMillis).as("answered at the 250 ms Redis timeout, not after Redis's 2 s stall").isLessThan(1500);
+        from("8.8.8.8", "erin").get("/").then().statusCode(200).body("headers.'x-account-home'[0]", equalTo("US"));
+    }
+}
