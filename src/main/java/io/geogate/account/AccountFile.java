@@ -4,11 +4,11 @@ import io.geogate.country.CountryCode;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,8 +31,11 @@ public final class AccountFile {
 
     public static CompactDirectory load(Path file) throws AccountFileException, IOException {
         List<String> errors = new ArrayList<>();
-        long[] entries = new long[1024];
+        // Sized once from the line count, so the load holds nothing but the final table.
+        long[] slots = CompactDirectory.emptyTable(countLines(file));
+        Set<Long> collidedHashes = new HashSet<>();
         int count = 0;
+        int sharedAHash = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = in.readLine();
             if (header == null || !header.strip().replace(" ", "").equalsIgnoreCase("account,home")) {
@@ -42,31 +45,117 @@ public final class AccountFile {
             int lineNo = 1;
             while ((line = in.readLine()) != null && errors.size() < MAX_ERRORS) {
                 lineNo++;
-                Optional<Row> row = parse(line, lineNo, errors);
-                if (row.isEmpty()) {
+                long packed = pack(line);
+                if (packed == SKIP) {
                     continue;
                 }
-                if (count == entries.length) {
-                    entries = Arrays.copyOf(entries, entries.length * 2);
+                if (packed == INVALID) {
+                    if (parse(line, lineNo, errors).isPresent()) {
+                        errors.add("line " + lineNo + ": not a valid 'account,home' line");
+                    }
+                    continue;
                 }
-                entries[count++] = (CompactDirectory.hash(row.get().id()) & ~CompactDirectory.HOME_MASK)
-                        | CompactDirectory.indexOf(row.get().home());
+                count++;
+                if (!CompactDirectory.insert(slots, packed)) {
+                    sharedAHash++;
+                    collidedHashes.add(packed & ~CompactDirectory.HOME_MASK);
+                }
             }
         }
         if (!errors.isEmpty()) {
             throw new AccountFileException(file.toString(), errors);
         }
-        long[] sorted = Arrays.copyOf(entries, count);
-        Arrays.parallelSort(sorted);
-        Set<Long> collidedHashes = collidedHashes(sorted);
         if (collidedHashes.isEmpty()) {
-            return new CompactDirectory(sorted, Map.of());
+            return CompactDirectory.of(slots, Map.of(), count);
         }
+        // Every entry of a collided hash is held exactly instead: k entries of one hash made k - 1 failed inserts.
         Map<String, CountryCode> exact = readExactly(file, collidedHashes);
-        return new CompactDirectory(markCollided(sorted, collidedHashes), exact);
+        return CompactDirectory.of(slots, exact, count - sharedAHash - collidedHashes.size() + exact.size());
+    }
+
+    private static int countLines(Path file) throws IOException {
+        long lines = 1;
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+            }
+        }
+        return (int) Math.min(lines, Integer.MAX_VALUE / 2);
     }
 
     private record Row(String id, CountryCode home) {
+    }
+
+    private static final long SKIP = 1;
+    private static final long INVALID = 2;
+
+    /** Assigned ISO codes by home index, for checking a home without making a String of it. */
+    private static final boolean[] ASSIGNED = new boolean[26 * 26];
+
+    static {
+        for (int i = 0; i < ASSIGNED.length; i++) {
+            ASSIGNED[i] = CountryCode.parse(new String(new char[] {(char) ('A' + i / 26), (char) ('A' + i % 26)})).isPresent();
+        }
+    }
+
+    /**
+     * The hot loop of a load: one line to its packed entry without allocating, or {@link #SKIP} for a
+     * blank or comment line, or {@link #INVALID} (then {@link #parse} says why). A packed entry never
+     * equals a marker: those would be the home indexes of {@code AB} and {@code AC}, which are not assigned.
+     */
+    private static long pack(String line) {
+        int start = skipSpace(line, 0, line.length());
+        int end = trimEnd(line, start, line.length());
+        if (start == end || line.charAt(start) == '#') {
+            return SKIP;
+        }
+        int comma = line.indexOf(',', start);
+        if (comma < 0 || comma >= end || (line.indexOf(',', comma + 1) >= 0 && line.indexOf(',', comma + 1) < end)) {
+            return INVALID;
+        }
+        int idEnd = trimEnd(line, start, comma);
+        int homeStart = skipSpace(line, comma + 1, end);
+        if (idEnd == start || idEnd - start > AccountId.MAX_LENGTH || end - homeStart != 2) {
+            return INVALID;
+        }
+        for (int i = start; i < idEnd; i++) {
+            char c = line.charAt(i);
+            if (c <= ' ' || c == 0x7f) {
+                return INVALID;
+            }
+        }
+        int a = Character.toUpperCase(line.charAt(homeStart)) - 'A';
+        int b = Character.toUpperCase(line.charAt(homeStart + 1)) - 'A';
+        if (a < 0 || a >= 26 || b < 0 || b >= 26 || !ASSIGNED[a * 26 + b]) {
+            return INVALID;
+        }
+        return (CompactDirectory.hash(line, start, idEnd) & ~CompactDirectory.HOME_MASK) | (a * 26 + b);
+    }
+
+    /** The account id of a line {@link #pack} accepted, cut exactly as it cut it. */
+    private static String idOf(String line) {
+        int start = skipSpace(line, 0, line.length());
+        return line.substring(start, trimEnd(line, start, line.indexOf(',', start)));
+    }
+
+    private static int skipSpace(String s, int from, int to) {
+        while (from < to && s.charAt(from) <= ' ') {
+            from++;
+        }
+        return from;
+    }
+
+    private static int trimEnd(String s, int from, int to) {
+        while (to > from && s.charAt(to - 1) <= ' ') {
+            to--;
+        }
+        return to;
     }
 
     private static Optional<Row> parse(String line, int lineNo, List<String> errors) {
@@ -93,17 +182,6 @@ public final class AccountFile {
         return Optional.of(new Row(id, home.get()));
     }
 
-    private static Set<Long> collidedHashes(long[] sorted) {
-        Set<Long> collided = new HashSet<>();
-        for (int i = 1; i < sorted.length; i++) {
-            long hash = sorted[i] & ~CompactDirectory.HOME_MASK;
-            if (hash == (sorted[i - 1] & ~CompactDirectory.HOME_MASK)) {
-                collided.add(hash);
-            }
-        }
-        return collided;
-    }
-
     /** Second pass, only when hashes collided: the few ids involved, held by their full text. */
     private static Map<String, CountryCode> readExactly(Path file, Set<Long> collidedHashes)
             throws IOException, AccountFileException {
@@ -115,11 +193,15 @@ public final class AccountFile {
             int lineNo = 1;
             while ((line = in.readLine()) != null) {
                 lineNo++;
-                Optional<Row> row = parse(line, lineNo, errors);
-                if (row.isPresent()
-                        && collidedHashes.contains(CompactDirectory.hash(row.get().id()) & ~CompactDirectory.HOME_MASK)
-                        && exact.put(row.get().id(), row.get().home()) != null) {
-                    errors.add("line " + lineNo + ": account '" + row.get().id() + "' is listed twice");
+                long packed = pack(line);
+                if (packed == SKIP || packed == INVALID || !collidedHashes.contains(packed & ~CompactDirectory.HOME_MASK)) {
+                    continue;
+                }
+                String id = idOf(line);
+                int home = (int) (packed & CompactDirectory.HOME_MASK);
+                CountryCode code = new CountryCode(new String(new char[] {(char) ('A' + home / 26), (char) ('A' + home % 26)}));
+                if (exact.put(id, code) != null) {
+                    errors.add("line " + lineNo + ": account '" + id + "' is listed twice");
                     if (errors.size() >= MAX_ERRORS) {
                         break;
                     }
@@ -130,23 +212,5 @@ public final class AccountFile {
             throw new AccountFileException(file.toString(), errors);
         }
         return exact;
-    }
-
-    /** One entry per collided hash, marked so that lookups consult the exact map. */
-    private static long[] markCollided(long[] sorted, Set<Long> collidedHashes) {
-        long[] out = new long[sorted.length];
-        int n = 0;
-        for (long e : sorted) {
-            long hash = e & ~CompactDirectory.HOME_MASK;
-            if (collidedHashes.contains(hash)) {
-                if (n > 0 && (out[n - 1] & ~CompactDirectory.HOME_MASK) == hash) {
-                    continue;
-                }
-                out[n++] = hash | CompactDirectory.COLLIDED;
-            } else {
-                out[n++] = e;
-            }
-        }
-        return Arrays.copyOf(out, n);
     }
 }

@@ -2,6 +2,7 @@ package io.geogate.proxy;
 
 import io.geogate.config.GeogateConfig;
 import io.geogate.evaluation.Evaluator;
+import io.geogate.live.LiveExchanges;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
 import io.geogate.telemetry.GatewayMetrics;
@@ -53,13 +54,16 @@ public class DataPlane {
     @Inject
     GatewayMetrics metrics;
 
+    @Inject
+    LiveExchanges exchanges;
+
     private volatile String deploymentId;
 
     void start(@Observes @Priority(10) StartupEvent event) throws Exception {
         // Load the inputs (or fail start-up on a bad policy) before the first client can connect.
         snapshots.current();
         Upstreams upstreams = new Upstreams(vertx, config.upstream(), metrics::upstream);
-        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder);
+        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges);
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(config.listen().port())
                 .setHost(config.listen().host())

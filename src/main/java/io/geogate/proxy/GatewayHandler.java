@@ -7,11 +7,16 @@ import io.geogate.decision.Facts;
 import io.geogate.decision.Reason;
 import io.geogate.evaluation.Evaluation;
 import io.geogate.evaluation.Evaluator;
+import io.geogate.live.LiveExchanges;
 import io.geogate.policy.Restriction;
 import io.geogate.snapshot.Snapshot;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -33,13 +38,16 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     private final Upstreams upstreams;
     private final Evaluator evaluator;
     private final DecisionRecorder recorder;
+    private final LiveExchanges exchanges;
 
-    GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, Evaluator evaluator, DecisionRecorder recorder) {
+    GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, Evaluator evaluator, DecisionRecorder recorder,
+                   LiveExchanges exchanges) {
         this.snapshots = snapshots;
         this.clock = clock;
         this.upstreams = upstreams;
         this.evaluator = evaluator;
         this.recorder = recorder;
+        this.exchanges = exchanges;
     }
 
     @Override
@@ -92,7 +100,21 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             request.response().putHeader("Sunset", GatewayHeaders.httpDate(r.cutoff()));
             r.blockedBy().ifPresent(uri -> request.response().putHeader("Link", "<" + uri + ">; rel=\"sunset\""));
         }
+        Context context = Vertx.currentContext();
+        if (isWebSocketUpgrade(request)) {
+            upstreams.webSocket(request, decision.datacenter(), facts, context, exchanges);
+            return;
+        }
+        ProxiedExchange.track(request, facts, context, exchanges);
         upstreams.proxyFor(decision.datacenter()).handle(request);
+    }
+
+    private static boolean isWebSocketUpgrade(HttpServerRequest request) {
+        String upgrade = request.getHeader("Upgrade");
+        String connection = request.getHeader("Connection");
+        return request.version() == HttpVersion.HTTP_1_1 && request.method() == HttpMethod.GET
+                && upgrade != null && upgrade.equalsIgnoreCase("websocket")
+                && connection != null && connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade");
     }
 
     /** The word the upstream sees: {@code allow}, {@code visitor}, {@code notice} or {@code would-refuse}. */

@@ -1,7 +1,11 @@
 package io.geogate.proxy;
 
 import io.geogate.config.GeogateConfig;
+import io.geogate.decision.Facts;
+import io.geogate.live.LiveExchanges;
 import io.geogate.policy.Datacenter;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -35,11 +39,21 @@ final class Upstreams {
         this.observer = observer;
     }
 
-    private record Upstream(HttpClient client, HttpProxy proxy) {
+    private record Upstream(HttpClient client, HttpProxy proxy, SocketAddress server) {
+    }
+
+    private Upstream upstream(Datacenter datacenter) {
+        return byDatacenter.computeIfAbsent(datacenter.name() + " " + datacenter.upstream(), k -> create(datacenter));
     }
 
     HttpProxy proxyFor(Datacenter datacenter) {
-        return byDatacenter.computeIfAbsent(datacenter.name() + " " + datacenter.upstream(), k -> create(datacenter)).proxy();
+        return upstream(datacenter).proxy();
+    }
+
+    /** Tunnels a WebSocket upgrade to {@code datacenter}, registering the tunnel while it lives. */
+    void webSocket(HttpServerRequest request, Datacenter datacenter, Facts facts, Context context, LiveExchanges registry) {
+        Upstream u = upstream(datacenter);
+        WebSocketTunnel.open(request, u.client(), datacenter, u.server(), config.timeout().toMillis(), facts, context, registry);
     }
 
     private Upstream create(Datacenter dc) {
@@ -52,10 +66,11 @@ final class Upstreams {
                 .setForceSni(dc.tls());
         HttpClient client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
         SocketAddress server = SocketAddress.inetSocketAddress(dc.port(), dc.upstream().getHost());
-        HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(true), client)
+        // WebSocket upgrades never reach the library: WebSocketTunnel handles them so that they can be cut.
+        HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), client)
                 .origin(context -> originRequest(context, dc, server))
                 .addInterceptor(new UpstreamFailures(vertx, config.timeout().toMillis(), dc.name(), observer));
-        return new Upstream(client, proxy);
+        return new Upstream(client, proxy, server);
     }
 
     /**

@@ -5,7 +5,6 @@ import io.geogate.decision.Decision;
 import io.geogate.evaluation.Evaluation;
 import io.geogate.snapshot.SnapshotManager;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +40,7 @@ public class AuditLog {
     GeogateConfig config;
 
     @Inject
-    MeterRegistry registry;
+    OwnedMeters meters;
 
     @Inject
     SnapshotManager snapshots;
@@ -52,8 +51,8 @@ public class AuditLog {
 
     void start(@Observes StartupEvent event) {
         queue = new ArrayBlockingQueue<>(Math.max(1, config.audit().queueSize()));
-        dropped = Counter.builder("geogate.audit.dropped").description("audit lines dropped because the queue was full")
-                .register(registry);
+        dropped = meters.own(Counter.builder("geogate.audit.dropped").description("audit lines dropped because the queue was full")
+                .register(meters.registry()));
         snapshots.onPublish((before, after) -> {
             if (!before.policy().version().equals(after.policy().version())) {
                 offer(new JsonObject().put("time", after.policy().loadedAt().toString()).put("event", "policy-changed")

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 public class GatewayMetrics {
 
     @Inject
-    MeterRegistry registry;
+    OwnedMeters meters;
 
     @Inject
     SnapshotManager snapshots;
@@ -47,14 +47,15 @@ public class GatewayMetrics {
     private final ConcurrentMap<UpstreamKey, Timer> upstreams = new ConcurrentHashMap<>();
 
     void start(@Observes StartupEvent event) {
-        Gauge.builder("geogate.geo.database.age", this, m -> m.geo().map(g -> (double) g.age(m.clock.instant()).toSeconds()).orElse(Double.NaN))
+        MeterRegistry registry = meters.registry();
+        meters.own(Gauge.builder("geogate.geo.database.age", () -> geo().map(g -> (double) g.age(clock.instant()).toSeconds()).orElse(Double.NaN))
                 .baseUnit("seconds").description("age of the geo database in service, from its build time")
-                .register(registry);
-        Gauge.builder("geogate.geo.database.build.time", this, m -> m.geo().map(g -> (double) g.buildTime().getEpochSecond()).orElse(Double.NaN))
+                .register(registry));
+        meters.own(Gauge.builder("geogate.geo.database.build.time", () -> geo().map(g -> (double) g.buildTime().getEpochSecond()).orElse(Double.NaN))
                 .baseUnit("seconds").description("build time of the geo database in service, as a Unix time")
-                .register(registry);
-        Gauge.builder("geogate.accounts", this, m -> (double) m.snapshots.current().accounts().size().orElse(-1))
-                .description("accounts in the directory (-1: unknown)").register(registry);
+                .register(registry));
+        meters.own(Gauge.builder("geogate.accounts", () -> (double) snapshots.current().accounts().size().orElse(-1))
+                .description("accounts in the directory (-1: unknown)").register(registry));
         for (Component c : Component.values()) {
             for (ReloadReport.Outcome o : ReloadReport.Outcome.values()) {
                 reloads(c, o);
@@ -70,8 +71,8 @@ public class GatewayMetrics {
 
     private Counter reloads(Component c, ReloadReport.Outcome o) {
         String result = o == ReloadReport.Outcome.CHANGED ? "success" : o.name().toLowerCase(Locale.ROOT);
-        return Counter.builder("geogate.reloads").description("input reloads by component and result")
-                .tag("component", c.word()).tag("result", result).register(registry);
+        return meters.own(Counter.builder("geogate.reloads").description("input reloads by component and result")
+                .tag("component", c.word()).tag("result", result).register(meters.registry()));
     }
 
     /** Counts one data-plane request by outcome, reason and client country. */
@@ -84,10 +85,10 @@ public class GatewayMetrics {
             Evaluation.Unavailable u = (Evaluation.Unavailable) evaluation;
             key = new DecisionKey("unavailable", u.reason(), "unknown");
         }
-        decisions.computeIfAbsent(key, k -> Counter.builder("geogate.decisions")
+        decisions.computeIfAbsent(key, k -> meters.own(Counter.builder("geogate.decisions")
                 .description("data-plane decisions by outcome, reason and client country")
                 .tag("outcome", k.outcome()).tag("reason", k.reason()).tag("country", k.country())
-                .register(registry)).increment();
+                .register(meters.registry()))).increment();
     }
 
     /**
@@ -96,9 +97,9 @@ public class GatewayMetrics {
      * @param outcome the response's status class ({@code 2xx} …), or {@code unreachable} or {@code timeout}
      */
     public void upstream(String datacenter, String outcome, long nanos) {
-        upstreams.computeIfAbsent(new UpstreamKey(datacenter, outcome), k -> Timer.builder("geogate.upstream")
+        upstreams.computeIfAbsent(new UpstreamKey(datacenter, outcome), k -> meters.own(Timer.builder("geogate.upstream")
                 .description("time from sending a request to a datacenter to its response headers")
                 .tag("datacenter", k.datacenter()).tag("outcome", k.outcome())
-                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+                .register(meters.registry()))).record(nanos, TimeUnit.NANOSECONDS);
     }
 }

@@ -5,7 +5,6 @@ import io.geogate.evaluation.Evaluation;
 import io.geogate.policy.Restriction;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.datasketches.hll.HllSketch;
@@ -32,7 +31,7 @@ public class NoticeFigures {
     private static final int LG_K = 12;
 
     @Inject
-    MeterRegistry registry;
+    OwnedMeters meters;
 
     private final ConcurrentMap<String, Figure> byCountry = new ConcurrentHashMap<>();
 
@@ -57,12 +56,12 @@ public class NoticeFigures {
 
     private Figure register(String country) {
         Figure figure = new Figure(country);
-        FunctionCounter.builder("geogate.notice.requests", figure, f -> f.view().map(NoticeFigure::requests).orElse(0L))
+        meters.own(FunctionCounter.builder("geogate.notice.requests", figure, f -> f.view().map(NoticeFigure::requests).orElse(0L))
                 .description("requests served with a notice: refused once the restriction's cutoff passes")
-                .tag("restriction", country).register(registry);
-        Gauge.builder("geogate.notice.accounts", figure, f -> f.view().map(NoticeFigure::distinctAccounts).orElse(0L))
+                .tag("restriction", country).register(meters.registry()));
+        meters.own(Gauge.builder("geogate.notice.accounts", () -> figure.view().map(NoticeFigure::distinctAccounts).orElse(0L))
                 .description("distinct accounts (estimated) served with a notice for the restriction")
-                .tag("restriction", country).register(registry);
+                .tag("restriction", country).register(meters.registry()));
         return figure;
     }
 

@@ -74,13 +74,17 @@ class AccountFileTest {
 
     @Test
     void collidingHashesAreResolvedExactly() {
-        long hash = CompactDirectory.hash("alice") & ~CompactDirectory.HOME_MASK;
-        long other = CompactDirectory.hash("bob") & ~CompactDirectory.HOME_MASK | CompactDirectory.indexOf(new CountryCode("GB"));
-        long[] entries = {hash | CompactDirectory.COLLIDED, other};
-        java.util.Arrays.sort(entries);
-        CompactDirectory d = new CompactDirectory(entries, Map.of("alice", new CountryCode("PK"), "alias-of-alice-hash", new CountryCode("DE")));
+        long alice = CompactDirectory.hash("alice") & ~CompactDirectory.HOME_MASK;
+        long[] slots = CompactDirectory.emptyTable(3);
+        assertThat(CompactDirectory.insert(slots, alice | CompactDirectory.indexOf(new CountryCode("PK")))).isTrue();
+        // A second id with alice's 54-bit hash: the slot is marked, and both ids are held exactly.
+        assertThat(CompactDirectory.insert(slots, alice | CompactDirectory.indexOf(new CountryCode("DE")))).isFalse();
+        assertThat(CompactDirectory.insert(slots, CompactDirectory.hash("bob") & ~CompactDirectory.HOME_MASK
+                | CompactDirectory.indexOf(new CountryCode("GB")))).isTrue();
+        CompactDirectory d = CompactDirectory.of(slots, Map.of("alice", new CountryCode("PK"), "alice-twin", new CountryCode("DE")), 3);
         assertThat(d.home("alice")).contains(new CountryCode("PK"));
+        assertThat(d.home("alice-twin")).isEmpty();
         assertThat(d.home("bob")).contains(new CountryCode("GB"));
-        assertThat(d.size()).isEqualTo(3);
+        assertThat(d.home("carol")).isEmpty();
     }
 }
