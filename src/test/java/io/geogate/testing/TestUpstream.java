@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * only after {@code /release} is called directly on this server.</li>
  * <li>{@code /slow/MS}: answers after MS milliseconds.</li>
  * <li>{@code /received}: bytes of the current upload read so far (called directly, not through geogate).</li>
+ * <li>{@code /sse}: a server-sent-event stream, one event every 100 ms, until the client goes.</li>
+ * <li>any WebSocket: echoes each text message prefixed with the datacenter's name.</li>
  * </ul>
  */
 public final class TestUpstream {
@@ -40,7 +42,8 @@ public final class TestUpstream {
     private TestUpstream(Vertx vertx, String name) {
         this.name = name;
         this.vertx = vertx;
-        this.server = vertx.createHttpServer().requestHandler(this::handle);
+        this.server = vertx.createHttpServer().requestHandler(this::handle)
+                .webSocketHandler(ws -> ws.textMessageHandler(text -> ws.writeTextMessage(name + ":" + text)));
     }
 
     public static TestUpstream start(Vertx vertx, String name) throws Exception {
@@ -72,6 +75,8 @@ public final class TestUpstream {
             req.response().end("released");
         } else if (path.equals("/received")) {
             req.response().end(Long.toString(uploadedSoFar.get()));
+        } else if (path.equals("/sse")) {
+            events(req);
         } else if (path.startsWith("/slow/")) {
             long ms = Long.parseLong(path.substring("/slow/".length()));
             req.pause();
@@ -83,6 +88,19 @@ public final class TestUpstream {
         } else {
             echo(req);
         }
+    }
+
+    private void events(HttpServerRequest req) {
+        HttpServerResponse response = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache");
+        response.write(": " + name + "\n\n");
+        long[] n = {0};
+        long timer = vertx.setPeriodic(100, id -> {
+            if (!response.ended() && !response.closed()) {
+                response.write("data: " + name + " " + n[0]++ + "\n\n");
+            }
+        });
+        response.closeHandler(v -> vertx.cancelTimer(timer));
     }
 
     private void echo(HttpServerRequest req) {
