@@ -57,7 +57,7 @@ class ReadmeExamplesIT {
         assertThat(examples).hasSizeGreaterThanOrEqualTo(5);
         int dataPort = PackagedGateway.freePort();
         try (PackagedGateway gateway = PackagedGateway.start(Path.of("").toAbsolutePath(), List.of(
-                "geogate.demo.enabled=true", "geogate.listen.port=" + dataPort,
+                "geogate.demo.enabled=true", "geogate.listen.port=" + dataPort, "geogate.shutdown.drain-delay=0s",
                 "quarkus.http.port=" + PackagedGateway.freePort()))) {
             HttpClient http = HttpClient.newHttpClient();
             awaitReady(http, dataPort, gateway);

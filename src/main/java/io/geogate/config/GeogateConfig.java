@@ -42,6 +42,12 @@ public interface GeogateConfig {
     /** Watching input files for changes. */
     Reload reload();
 
+    /** Limits a production edge puts on clients. */
+    Limits limits();
+
+    /** Stopping without dropping requests. */
+    Shutdown shutdown();
+
     /** Example datacenters for trying geogate out. */
     Demo demo();
 
@@ -174,6 +180,39 @@ public interface GeogateConfig {
         /** Most HTTP/1.1 connections kept per datacenter. */
         @WithDefault("256")
         int maxConnections();
+
+        /** Requests that may wait for a connection to a datacenter when all are busy; past this, 503. */
+        @WithDefault("1024")
+        int maxWaiting();
+    }
+
+    /** Client limits. */
+    interface Limits {
+        /** Largest request head (request line and headers) in bytes; past this, 431. */
+        @WithDefault("16384")
+        int maxHeaderSize();
+
+        /** Most request header fields; past this, 431. */
+        @WithDefault("100")
+        int maxHeaderCount();
+
+        /** Largest request body in bytes; past this, 413 (a chunked body is cut when it crosses it). Unset: no limit. */
+        Optional<Long> maxBody();
+
+        /** A client connection with no traffic for this long is closed (WebSocket clients should ping). */
+        @WithDefault("120s")
+        Duration idleTimeout();
+    }
+
+    /** Graceful shutdown. */
+    interface Shutdown {
+        /** After SIGTERM: readiness fails at once, new connections are still accepted this long, so endpoints are removed first. */
+        @WithDefault("5s")
+        Duration drainDelay();
+
+        /** Longest wait for requests in flight to finish before long-lived exchanges are ended with a going-away signal. */
+        @WithDefault("30s")
+        Duration timeout();
     }
 
     /** Input file watching. */

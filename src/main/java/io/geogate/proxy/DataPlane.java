@@ -2,6 +2,8 @@ package io.geogate.proxy;
 
 import io.geogate.config.GeogateConfig;
 import io.geogate.evaluation.Evaluator;
+import io.geogate.live.Draining;
+import io.geogate.live.LiveExchange;
 import io.geogate.live.LiveExchanges;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
@@ -12,7 +14,10 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,6 +26,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,22 +63,36 @@ public class DataPlane {
     @Inject
     LiveExchanges exchanges;
 
+    @Inject
+    Draining draining;
+
     private volatile String deploymentId;
+    private volatile boolean refusingConnections;
 
     void start(@Observes @Priority(10) StartupEvent event) throws Exception {
         // Load the inputs (or fail start-up on a bad policy) before the first client can connect.
         snapshots.current();
-        Upstreams upstreams = new Upstreams(vertx, config.upstream(), metrics::upstream);
-        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges);
+        Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), metrics::upstream);
+        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges, config.limits());
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(config.listen().port())
                 .setHost(config.listen().host())
-                .setHttp2ClearTextEnabled(true);
+                .setHttp2ClearTextEnabled(true)
+                .setMaxHeaderSize(config.limits().maxHeaderSize())
+                .setIdleTimeout((int) Math.max(1, config.limits().idleTimeout().toSeconds()))
+                .setIdleTimeoutUnit(TimeUnit.SECONDS);
         int instances = eventLoops();
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
                     @Override
                     public void start(Promise<Void> started) {
-                        vertx.createHttpServer(options).requestHandler(handler).listen()
+                        vertx.createHttpServer(options)
+                                .connectionHandler(connection -> {
+                                    if (refusingConnections) {
+                                        connection.close();
+                                    }
+                                })
+                                .invalidRequestHandler(DataPlane::invalid)
+                                .requestHandler(handler).listen()
                                 .<Void>mapEmpty().onComplete(started);
                     }
                 }, new DeploymentOptions().setInstances(instances))
@@ -87,10 +107,43 @@ public class DataPlane {
                 .orElse(2 * Runtime.getRuntime().availableProcessors());
     }
 
+    /** A request Netty could not decode: 431 for an oversized head, 414 for an oversized request line. */
+    private static void invalid(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        if (cause instanceof TooLongHttpHeaderException) {
+            GatewayHandler.reject(request, 431, "Request Header Fields Too Large", "the request head is larger than allowed");
+        } else if (cause instanceof TooLongHttpLineException) {
+            GatewayHandler.reject(request, 414, "URI Too Long", "the request line is longer than allowed");
+        } else {
+            GatewayHandler.reject(request, 400, "Bad Request", "the request could not be decoded");
+        }
+    }
+
+    /**
+     * Graceful shutdown, as Kubernetes needs it: readiness fails at once; new connections are still
+     * accepted for the drain delay while endpoints are removed; then new connections are refused,
+     * requests in flight get up to the shutdown timeout to finish, and long-lived exchanges
+     * (WebSockets, event streams) are ended with a going-away signal.
+     */
     void stop(@Observes ShutdownEvent event) throws Exception {
         String id = deploymentId;
-        if (id != null) {
-            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        if (id == null) {
+            return;
         }
+        draining.start();
+        LOG.infof("shutting down: readiness is DOWN; accepting connections for %s more", config.shutdown().drainDelay());
+        Thread.sleep(config.shutdown().drainDelay().toMillis());
+        refusingConnections = true;
+        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
+        while (exchanges.shortLived() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        List<LiveExchange> remaining = exchanges.snapshot();
+        remaining.forEach(e -> e.end(LiveExchange.Ending.GOING_AWAY));
+        if (!remaining.isEmpty()) {
+            LOG.infof("ended %d remaining exchange(s) with a going-away signal", remaining.size());
+            Thread.sleep(200);
+        }
+        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 }

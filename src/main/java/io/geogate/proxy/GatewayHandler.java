@@ -2,6 +2,7 @@ package io.geogate.proxy;
 
 import io.geogate.address.ClientAddress;
 import io.geogate.address.IpLiteral;
+import io.geogate.config.GeogateConfig;
 import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
 import io.geogate.decision.Reason;
@@ -39,9 +40,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     private final Evaluator evaluator;
     private final DecisionRecorder recorder;
     private final LiveExchanges exchanges;
+    private final GeogateConfig.Limits limits;
 
     GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, Evaluator evaluator, DecisionRecorder recorder,
-                   LiveExchanges exchanges) {
+                   LiveExchanges exchanges, GeogateConfig.Limits limits) {
+        this.limits = limits;
         this.snapshots = snapshots;
         this.clock = clock;
         this.upstreams = upstreams;
@@ -54,6 +57,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     public void handle(HttpServerRequest request) {
         // The body waits until the decision is known: the proxy resumes it, a refusal discards it.
         request.pause();
+        if (!withinLimits(request)) {
+            return;
+        }
         Snapshot snapshot = snapshots.current();
         Instant now = clock.instant();
         Optional<InetAddress> peer = peerOf(request);
@@ -151,6 +157,34 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
                     + r.map(x -> x.country().value()).orElse("this country") + " without an account.";
             default -> "The service is not available to clients whose country is unknown.";
         };
+    }
+
+    /** Header count and declared body size, checked before anything else; answers 431 or 413 itself. */
+    private boolean withinLimits(HttpServerRequest request) {
+        if (request.headers().size() > limits.maxHeaderCount()) {
+            reject(request, 431, "Request Header Fields Too Large", "more than " + limits.maxHeaderCount() + " header fields");
+            return false;
+        }
+        String length = request.getHeader("Content-Length");
+        if (length != null && limits.maxBody().isPresent()) {
+            try {
+                if (Long.parseLong(length.strip()) > limits.maxBody().get()) {
+                    reject(request, 413, "Content Too Large", "the request body is larger than " + limits.maxBody().get() + " bytes");
+                    return false;
+                }
+            } catch (NumberFormatException e) {
+                reject(request, 400, "Bad Request", "Content-Length is not a number");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A client error the gateway answers itself; the connection is closed, as the request may be half-read. */
+    static void reject(HttpServerRequest request, int status, String title, String detail) {
+        request.resume();
+        request.response().putHeader("Connection", "close");
+        Problem.send(request.response(), Problem.of(status, title, detail));
     }
 
     private static void unavailable(HttpServerRequest request, String reason, String detail) {

@@ -3,6 +3,7 @@ package io.geogate.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.httpproxy.Body;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Turns an upstream that fails into problem+json: 502 when it cannot be reached or breaks the
- * exchange, 504 when its response headers take longer than the upstream timeout. The timer covers
+ * exchange, 504 when its response headers take longer than the upstream timeout, 503 when its
+ * connection pool and wait queue are full, 413 when {@link BodyLimit} cut the request body. The timer covers
  * only the wait for headers: a long streamed response body is not cut by it.
  */
 final class UpstreamFailures implements ProxyInterceptor {
@@ -53,6 +55,13 @@ final class UpstreamFailures implements ProxyInterceptor {
                 } else {
                     resetOrigin(context);
                 }
+            } else if (Boolean.TRUE.equals(context.get(BodyLimit.EXCEEDED, Boolean.class))) {
+                outcome.tryComplete(problem(context, 413, "Content Too Large", "the request body is larger than allowed")
+                        .putHeader("Connection", "close"));
+            } else if (ar.cause() instanceof ConnectionPoolTooBusyException) {
+                outcome.tryComplete(problem(context, 503, "Service Unavailable",
+                        "every connection to datacenter " + datacenter + " is busy and too many requests are waiting"));
+                observer.exchanged(datacenter, "busy", System.nanoTime() - start);
             } else if (outcome.tryComplete(problem(context, 502, "Bad Gateway",
                     "datacenter " + datacenter + " could not be reached: " + ar.cause().getMessage()))) {
                 observer.exchanged(datacenter, "unreachable", System.nanoTime() - start);

@@ -19,6 +19,7 @@ import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyOptions;
 
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -31,11 +32,13 @@ final class Upstreams {
     private final Vertx vertx;
     private final GeogateConfig.Upstream config;
     private final UpstreamObserver observer;
+    private final Optional<Long> maxBody;
     private final ConcurrentMap<String, Upstream> byDatacenter = new ConcurrentHashMap<>();
 
-    Upstreams(Vertx vertx, GeogateConfig.Upstream config, UpstreamObserver observer) {
+    Upstreams(Vertx vertx, GeogateConfig.Upstream config, Optional<Long> maxBody, UpstreamObserver observer) {
         this.vertx = vertx;
         this.config = config;
+        this.maxBody = maxBody;
         this.observer = observer;
     }
 
@@ -64,12 +67,14 @@ final class Upstreams {
                 .setSsl(dc.tls())
                 .setVerifyHost(true)
                 .setForceSni(dc.tls());
-        HttpClient client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+        HttpClient client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections())
+                .setMaxWaitQueueSize(config.maxWaiting()));
         SocketAddress server = SocketAddress.inetSocketAddress(dc.port(), dc.upstream().getHost());
         // WebSocket upgrades never reach the library: WebSocketTunnel handles them so that they can be cut.
         HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), client)
                 .origin(context -> originRequest(context, dc, server))
                 .addInterceptor(new UpstreamFailures(vertx, config.timeout().toMillis(), dc.name(), observer));
+        maxBody.ifPresent(max -> proxy.addInterceptor(new BodyLimit(max)));
         return new Upstream(client, proxy, server);
     }
 

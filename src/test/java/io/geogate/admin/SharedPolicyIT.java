@@ -37,7 +37,7 @@ class SharedPolicyIT {
         int control = PackagedGateway.freePort();
         PackagedGateway p = PackagedGateway.start(dir, List.of("geogate.listen.port=" + data, "quarkus.http.port=" + control,
                 "geogate.policy.file=policy.yaml", "geogate.geo.database=country.mmdb", "geogate.accounts.file=accounts.csv",
-                "geogate.admin.token-file=token", "geogate.reload.interval=1s"));
+                "geogate.admin.token-file=token", "geogate.reload.interval=1s", "geogate.shutdown.drain-delay=0s"));
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             assertThat(p.isAlive()).as(p.output()).isTrue();

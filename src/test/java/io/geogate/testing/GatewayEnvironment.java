@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * its own, because classes with equal arguments share one), {@code jwt} ({@code rsa}: tokens signed by
  * the key in {@link GatewayFixture#tokenSigningKey()} are verified), {@code directory} ({@code redis}:
  * the same accounts in a real redis-server), {@code unavailable} ({@code geogate.accounts.unavailable}),
- * {@code cache-ttl} ({@code geogate.accounts.cache.ttl}).
+ * {@code cache-ttl} ({@code geogate.accounts.cache.ttl}), {@code max-body} and {@code idle-timeout}
+ * ({@code geogate.limits.*}). Shutdown has no drain delay, so that test applications stop at once.
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
  * 77.88.0.0/16 RU, 2.144.0.0/14 IR, 8.8.8.0/24 US; everything else has none. Restrictions: PK since a
@@ -101,6 +102,14 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         config.put("geogate.accounts.file", fixture.accountsFile().toString());
         config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "1s"));
         config.put("geogate.reload.interval", "200ms");
+        config.put("geogate.shutdown.drain-delay", "0s");
+        config.put("geogate.shutdown.timeout", "2s");
+        if (args.containsKey("max-body")) {
+            config.put("geogate.limits.max-body", args.get("max-body"));
+        }
+        if (args.containsKey("idle-timeout")) {
+            config.put("geogate.limits.idle-timeout", args.get("idle-timeout"));
+        }
         if ("redis".equals(args.get("directory"))) {
             config.put("geogate.accounts.directory", "redis");
             config.put("geogate.accounts.redis.url", redis.url());

@@ -42,6 +42,11 @@ public final class PackagedGateway implements AutoCloseable {
         return Files.readString(log, StandardCharsets.UTF_8);
     }
 
+    /** Sends SIGTERM, as Kubernetes does, without waiting for the process to end. */
+    public void terminate() {
+        process.destroy();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
