@@ -55,6 +55,9 @@ class LiveConnectionsTest {
 
     GatewayFixture fixture;
 
+    @jakarta.inject.Inject
+    LiveExchanges exchanges;
+
     private String originalPolicy;
     private Vertx vertx;
 
@@ -229,6 +232,30 @@ class LiveConnectionsTest {
                 .header("X-Forwarded-For", DE_CLIENT).header("X-Account-Id", "dmitri").build(), HttpResponse.BodyHandlers.discarding())
                 .statusCode();
         assertThat(status).isEqualTo(451);
+    }
+
+    @Test
+    void clientsThatVanishLeaveNothingBehind() throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (exchanges.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        int before = exchanges.size();
+        Session ws = webSocket(DE_CLIENT, "erin");
+        assertThat(ws.echo("x")).isEqualTo("toronto:x");
+        HttpResponse<InputStream> sse = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/sse"))
+                        .header("X-Forwarded-For", DE_CLIENT).build(), HttpResponse.BodyHandlers.ofInputStream());
+        sse.body().read();
+        assertThat(exchanges.size()).isEqualTo(before + 2);
+
+        ws.socket.abort();
+        sse.body().close();
+        deadline = System.nanoTime() + 5_000_000_000L;
+        while (exchanges.size() > before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(exchanges.size()).as("registrations of vanished clients are gone").isEqualTo(before);
     }
 
     @Test
