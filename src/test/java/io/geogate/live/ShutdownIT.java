@@ -3,6 +3,7 @@ package io.geogate.live;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.PackagedGateway;
 import io.geogate.testing.Pattern;
+import io.geogate.testing.PatternStream;
 import io.geogate.testing.TestUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,7 +62,7 @@ class ShutdownIT {
                 CompletableFuture<HttpResponse<String>> upload = http.sendAsync(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + data + "/upload"))
                                 .header("X-Forwarded-For", "8.8.8.8")
-                                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new Throttled(SIZE, 5 * 1024 * 1024)))
+                                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> PatternStream.throttled(SIZE, 5 * 1024 * 1024)))
                                 .build(), HttpResponse.BodyHandlers.ofString());
                 awaitUpstreamReceiving(port);
                 CompletableFuture<Integer> webSocketClose = new CompletableFuture<>();
@@ -139,46 +139,5 @@ class ShutdownIT {
             Thread.sleep(20);
         }
         throw new AssertionError("the upload never reached the upstream");
-    }
-
-    /** {@link Pattern} bytes at a bounded rate, so that the upload outlasts the drain delay. */
-    private static final class Throttled extends InputStream {
-        private final long size;
-        private final long bytesPerSecond;
-        private final long start = System.nanoTime();
-        private long position;
-
-        Throttled(long size, long bytesPerSecond) {
-            this.size = size;
-            this.bytesPerSecond = bytesPerSecond;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (position >= size) {
-                return -1;
-            }
-            long allowed = (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L + 64 * 1024;
-            while (position >= allowed) {
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return -1;
-                }
-                allowed = (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L + 64 * 1024;
-            }
-            int offset = (int) (position % Pattern.BLOCK.length);
-            int n = (int) Math.min(Math.min(len, allowed - position), Math.min(size - position, Pattern.BLOCK.length - offset));
-            System.arraycopy(Pattern.BLOCK, offset, b, off, n);
-            position += n;
-            return n;
-        }
     }
 }

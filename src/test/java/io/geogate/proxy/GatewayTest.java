@@ -3,6 +3,7 @@ package io.geogate.proxy;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.Pattern;
+import io.geogate.testing.PatternStream;
 import io.geogate.testing.RawHttp;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -224,7 +225,7 @@ class GatewayTest {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/upload"))
                 .header("X-Forwarded-For", "85.214.0.1").header("X-Account-Id", "bob")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(size, MIB, this::upstreamHasStartedReceiving)))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> PatternStream.pausingAt(size, MIB, this::upstreamHasStartedReceiving)))
                 .build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -311,46 +312,5 @@ class GatewayTest {
                 .body("checks.find { it.name == 'accounts' }.data.count", equalTo(6))
                 .body("checks.find { it.name == 'accounts' }.data.lastRefusedError", nullValue());
         given().get("/q/health/live").then().statusCode(200);
-    }
-
-    /** {@link Pattern} bytes; after {@code pauseAt} bytes it waits once for {@code resume} to say go on. */
-    private static final class PatternStream extends InputStream {
-        private final long size;
-        private final long pauseAt;
-        private final java.util.function.BooleanSupplier resume;
-        private long position;
-        private boolean paused;
-
-        PatternStream(long size, long pauseAt, java.util.function.BooleanSupplier resume) {
-            this.size = size;
-            this.pauseAt = pauseAt;
-            this.resume = resume;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (position >= size) {
-                return -1;
-            }
-            if (position >= pauseAt && !paused) {
-                paused = true;
-                if (!resume.getAsBoolean()) {
-                    throw new IllegalStateException("the upstream saw nothing of the upload: the gateway is buffering it");
-                }
-            }
-            long limit = paused ? size : pauseAt;
-            int n = (int) Math.min(len, limit - position);
-            int offset = (int) (position % Pattern.BLOCK.length);
-            n = Math.min(n, Pattern.BLOCK.length - offset);
-            System.arraycopy(Pattern.BLOCK, offset, b, off, n);
-            position += n;
-            return n;
-        }
     }
 }
