@@ -1,5 +1,6 @@
 package io.geogate.telemetry;
 
+import io.geogate.address.ClientAddress;
 import io.geogate.config.GeogateConfig;
 import io.geogate.decision.Decision;
 import io.geogate.evaluation.Evaluation;
@@ -77,7 +78,7 @@ public class AuditLog {
         if (!(d.decision() instanceof Decision.Refuse refuse)) {
             return;
         }
-        offer(new JsonObject()
+        JsonObject line = new JsonObject()
                 .put("time", at.toString())
                 .put("event", refuse.outcome())
                 .put("client", address(d.client().address()))
@@ -88,7 +89,11 @@ public class AuditLog {
                 .put("cutoff", refuse.restriction().map(r -> r.cutoff().toString()).orElse(null))
                 .put("reason", refuse.reason().word())
                 .put("datacenter", refuse.datacenter().name())
-                .put("policyVersion", d.policyVersion()));
+                .put("policyVersion", d.policyVersion());
+        if (d.client().malformedForwarded()) {
+            line.put("address", ClientAddress.MALFORMED_FORWARDED);
+        }
+        offer(line);
     }
 
     private void offer(JsonObject line) {

@@ -33,6 +33,17 @@ class UnknownCountryRefusedTest {
     }
 
     @Test
+    void aWalkStoppedByAMalformedEntrySaysSoInTheRefusal() {
+        // Right to left: 127.0.0.1 is a trusted hop, then the bad entry stops the walk; the nearest address to
+        // its right (127.0.0.1, no country) is the client, and 39.32.0.1 is never believed.
+        Response r = given().baseUri("http://127.0.0.1").port(fixture.dataPort())
+                .header("X-Forwarded-For", "39.32.0.1, not-an-address, 127.0.0.1").get("/");
+        assertThat(r.statusCode()).isEqualTo(451);
+        assertThat(r.jsonPath().getString("reason")).isEqualTo("unknown-country");
+        assertThat(r.jsonPath().getString("address")).isEqualTo("malformed-forwarded");
+    }
+
+    @Test
     void anAccountsHomeDecidesForItWhereverItConnectsFrom() {
         given().baseUri("http://127.0.0.1").port(fixture.dataPort())
                 .header("X-Forwarded-For", "192.0.2.1").header("X-Account-Id", "bob").get("/")
