@@ -6,6 +6,7 @@ import io.geogate.proxy.GatewayHeaders;
 import io.geogate.snapshot.SnapshotManager;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -43,7 +44,8 @@ public class ExampleDatacenters {
             if (dc.tls() || !LOOPBACK.contains(dc.upstream().getHost())) {
                 continue;
             }
-            vertx.createHttpServer().requestHandler(req -> req.body().onComplete(body -> {
+            String host = dc.upstream().getHost().replace("[", "").replace("]", "");
+            vertx.createHttpServer(new HttpServerOptions().setPort(dc.port()).setHost(host)).requestHandler(req -> req.body().onComplete(body -> {
                 JsonObject answer = new JsonObject()
                         .put("datacenter", dc.name())
                         .put("method", req.method().name())
@@ -53,7 +55,7 @@ public class ExampleDatacenters {
                         .put("decision", req.getHeader(GatewayHeaders.DECISION))
                         .put("forwardedFor", req.getHeader(GatewayHeaders.FORWARDED_FOR));
                 req.response().putHeader("Content-Type", "application/json").end(answer.encodePrettily() + "\n");
-            })).listen(dc.port(), dc.upstream().getHost().replace("[", "").replace("]", ""))
+            })).listen()
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             LOG.infof("example datacenter %s answering on %s", dc.name(), dc.upstream());
         }

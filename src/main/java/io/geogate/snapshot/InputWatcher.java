@@ -2,6 +2,7 @@ package io.geogate.snapshot;
 
 import io.geogate.config.GeogateConfig;
 import io.geogate.geo.GeoDatabase;
+import io.geogate.policy.PolicyJson;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -74,6 +75,6 @@ public class InputWatcher {
         }
         lastStaleWarning = now;
         LOG.warnf("geo database %s was built %s, %d days ago, past geogate.geo.max-age=%s: keep geoipupdate running",
-                geo.path(), geo.buildTime(), geo.age(now).toDays(), config.geo().maxAge());
+                geo.path(), geo.buildTime(), geo.age(now).toDays(), PolicyJson.duration(config.geo().maxAge()));
     }
 }
