@@ -95,7 +95,7 @@ public class CutoffEnforcer {
         for (LiveExchange exchange : exchanges.snapshot()) {
             Decision d = Decider.decide(exchange.facts(), snapshot.policy().policy(), now);
             if (d instanceof Decision.Refuse refuse && refuse.enforced()) {
-                exchange.end(LiveExchange.Ending.REFUSED);
+                exchange.refuse(refuse);
                 count++;
             }
         }

@@ -1,5 +1,6 @@
 package io.geogate.live;
 
+import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
 
 /**
@@ -9,19 +10,18 @@ import io.geogate.decision.Facts;
  */
 public interface LiveExchange {
 
-    /** Why an exchange is ended by the gateway. */
-    enum Ending {
-        /** It would now be refused: a WebSocket gets 1008, a stream is ended or reset. */
-        REFUSED,
-        /** The gateway is shutting down: a WebSocket gets 1001 (going away). */
-        GOING_AWAY
-    }
-
     Facts facts();
 
     /** Whether it is expected to last (a WebSocket, a server-sent-event stream) rather than finish soon. */
     boolean longLived();
 
-    /** Ends the exchange, on its own event loop; no byte of it crosses the gateway afterwards. */
-    void end(Ending why);
+    /**
+     * Ends the exchange because it would now be refused, on its own event loop; no byte of it crosses
+     * the gateway afterwards. A request whose response has not started is answered 451; a WebSocket
+     * gets close code 1008; a started stream is reset.
+     */
+    void refuse(Decision.Refuse refusal);
+
+    /** Ends the exchange because the gateway is stopping: a WebSocket gets close code 1001 (going away). */
+    void goAway();
 }

@@ -139,7 +139,7 @@ public class DataPlane {
             Thread.sleep(50);
         }
         List<LiveExchange> remaining = exchanges.snapshot();
-        remaining.forEach(e -> e.end(LiveExchange.Ending.GOING_AWAY));
+        remaining.forEach(LiveExchange::goAway);
         if (!remaining.isEmpty()) {
             LOG.infof("ended %d remaining exchange(s) with a going-away signal", remaining.size());
             Thread.sleep(200);

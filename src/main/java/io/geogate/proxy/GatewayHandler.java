@@ -111,7 +111,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             upstreams.webSocket(request, decision.datacenter(), facts, context, exchanges);
             return;
         }
-        ProxiedExchange.track(request, facts, context, exchanges);
+        ProxiedExchange.track(request, client, facts, context, exchanges);
         upstreams.proxyFor(decision.datacenter()).handle(request);
     }
 
@@ -131,7 +131,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         return decision.outcome();
     }
 
-    private static void refuse(HttpServerRequest request, Decision.Refuse refuse, ClientAddress client) {
+    /** Answers 451 with the refusal as problem+json. */
+    static void refuse(HttpServerRequest request, Decision.Refuse refuse, ClientAddress client) {
         JsonObject body = Problem.of(451, "Unavailable For Legal Reasons", detail(refuse))
                 .put("reason", refuse.reason().word())
                 .put("country", refuse.restriction().map(r -> r.country().value()).orElse(null))
@@ -141,7 +142,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         }
         refuse.restriction().flatMap(Restriction::blockedBy)
                 .ifPresent(uri -> request.response().putHeader("Link", "<" + uri + ">; rel=\"blocked-by\""));
-        request.resume();
+        discardBody(request);
         Problem.send(request.response(), body);
     }
 
@@ -182,15 +183,22 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     /** A client error the gateway answers itself; the connection is closed, as the request may be half-read. */
     static void reject(HttpServerRequest request, int status, String title, String detail) {
-        request.resume();
+        discardBody(request);
         request.response().putHeader("Connection", "close");
         Problem.send(request.response(), Problem.of(status, title, detail));
     }
 
     private static void unavailable(HttpServerRequest request, String reason, String detail) {
-        request.resume();
+        discardBody(request);
         request.response().putHeader("Retry-After", "5");
         Problem.send(request.response(), Problem.of(503, "Service Unavailable", detail).put("reason", reason));
+    }
+
+    /** Lets the rest of a request body flow into nothing; a body already read needs nothing. */
+    private static void discardBody(HttpServerRequest request) {
+        if (!request.isEnded()) {
+            request.resume();
+        }
     }
 
     private static Optional<InetAddress> peerOf(HttpServerRequest request) {

@@ -5,10 +5,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyRequest;
 import io.vertx.httpproxy.ProxyResponse;
 
 import java.util.concurrent.TimeoutException;
@@ -70,6 +72,19 @@ final class UpstreamFailures implements ProxyInterceptor {
         return outcome.future();
     }
 
+    /**
+     * The upstream's answer, unless the gateway has answered the client already (a request refused while
+     * in flight): then it is dropped and its connection reset.
+     */
+    @Override
+    public Future<Void> handleProxyResponse(ProxyContext context) {
+        if (context.request().proxiedRequest().response().ended()) {
+            resetOrigin(context);
+            return Future.succeededFuture();
+        }
+        return context.sendResponse();
+    }
+
     private static void resetOrigin(ProxyContext context) {
         HttpClientRequest origin = context.get(ORIGIN_REQUEST, HttpClientRequest.class);
         if (origin != null) {
@@ -79,9 +94,16 @@ final class UpstreamFailures implements ProxyInterceptor {
 
     private ProxyResponse problem(ProxyContext context, int status, String title, String detail) {
         JsonObject body = Problem.of(status, title, detail).put("datacenter", datacenter);
-        // A notice's Sunset belongs to the datacenter's answer, not to the gateway's failure.
-        context.request().proxiedRequest().response().headers().remove("Sunset").remove("Link");
-        return context.request().release().response()
+        ProxyRequest request = context.request();
+        HttpServerRequest client = request.proxiedRequest();
+        if (!client.response().headWritten()) {
+            // A notice's Sunset belongs to the datacenter's answer, not to the gateway's failure.
+            client.response().headers().remove("Sunset").remove("Link");
+        }
+        if (!client.isEnded()) {
+            request.release();
+        }
+        return request.response()
                 .setStatusCode(status)
                 .putHeader("Content-Type", Problem.CONTENT_TYPE)
                 .putHeader("Cache-Control", "no-store")

@@ -1,5 +1,6 @@
 package io.geogate.proxy;
 
+import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
 import io.geogate.live.LiveExchange;
 import io.geogate.live.LiveExchanges;
@@ -132,7 +133,16 @@ final class WebSocketTunnel implements LiveExchange {
     }
 
     @Override
-    public void end(Ending why) {
+    public void refuse(Decision.Refuse refusal) {
+        end(WebSocketFrames.closeFrame(POLICY_VIOLATION, "refused: " + refusal.reason().word()));
+    }
+
+    @Override
+    public void goAway() {
+        end(WebSocketFrames.closeFrame(GOING_AWAY, "gateway shutting down"));
+    }
+
+    private void end(Buffer closeFrame) {
         context.runOnContext(v -> {
             if (ended) {
                 return;
@@ -143,9 +153,7 @@ final class WebSocketTunnel implements LiveExchange {
             client.handler(null);
             // Mid-frame, a close frame would corrupt the stream: the connection is then simply closed.
             if (toClient.atBoundary()) {
-                client.write(why == Ending.REFUSED
-                        ? WebSocketFrames.closeFrame(POLICY_VIOLATION, "refused: service withdrawn in your region")
-                        : WebSocketFrames.closeFrame(GOING_AWAY, "gateway shutting down"));
+                client.write(closeFrame);
             }
             client.end();
         });

@@ -264,9 +264,20 @@ class LiveConnectionsTest {
         Session other = webSocket(DE_CLIENT, "erin");
         EventStream homedEvents = EventStream.http1(fixture.dataPort(), DE_CLIENT, "dmitri");
         assertThat(homed.echo("hi")).isEqualTo("toronto:hi");
+        // A request still waiting for its datacenter's answer when it becomes refused.
+        CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newHttpClient().sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/slow/900"))
+                        .header("X-Forwarded-For", DE_CLIENT).header("X-Account-Id", "dmitri").build(),
+                HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
 
         Instant changed = Instant.now();
         putPolicy(withRussianCutoff(changed.minusSeconds(1)));
+
+        HttpResponse<String> refused = inFlight.get(5, TimeUnit.SECONDS);
+        assertThat(refused.statusCode()).as("answered 451 at once, not with the upstream's late answer").isEqualTo(451);
+        assertThat(refused.body()).contains("home-in-restricted-country");
+        assertThat(Duration.between(changed, Instant.now())).isLessThan(Duration.ofMillis(500));
 
         assertThat(homed.closeCode.get(2, TimeUnit.SECONDS)).isEqualTo(1008);
         assertThat(Duration.between(changed, homed.closedAt)).isLessThan(Duration.ofSeconds(1));
