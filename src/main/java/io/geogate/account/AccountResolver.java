@@ -34,10 +34,6 @@ public final class AccountResolver {
         return header;
     }
 
-    public Optional<TokenVerifier> tokens() {
-        return tokens;
-    }
-
     /** The same resolver with other token keys. */
     public AccountResolver withTokens(Optional<TokenVerifier> other) {
         return new AccountResolver(header, other);

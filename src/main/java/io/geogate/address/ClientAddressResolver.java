@@ -34,10 +34,6 @@ public final class ClientAddressResolver {
         this.clientIpHeader = clientIpHeader.filter(h -> !h.isBlank());
     }
 
-    public TrustedProxies trusted() {
-        return trusted;
-    }
-
     /**
      * @param peer    the TCP peer
      * @param headers all values of a request header by name (case-insensitive), in order

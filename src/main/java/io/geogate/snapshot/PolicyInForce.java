@@ -9,14 +9,12 @@ import java.util.Objects;
  * A policy with where and when it came from.
  *
  * @param version sha256 of the canonical form
- * @param text    the document as written, kept so that it can be shown and persisted unchanged
  */
-public record PolicyInForce(Policy policy, String version, String source, Instant loadedAt, String text) {
+public record PolicyInForce(Policy policy, String version, String source, Instant loadedAt) {
     public PolicyInForce {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(loadedAt, "loadedAt");
-        Objects.requireNonNull(text, "text");
     }
 }

@@ -237,7 +237,7 @@ public class SnapshotManager {
     public synchronized PolicyInForce installPolicy(String text, String source, PolicyPersister persist)
             throws InvalidPolicyException, IOException {
         Policy policy = PolicyParser.parse(text);
-        PolicyInForce next = new PolicyInForce(policy, PolicyJson.version(policy), source, clock.instant(), text);
+        PolicyInForce next = new PolicyInForce(policy, PolicyJson.version(policy), source, clock.instant());
         persist.write(text);
         pathOf(Component.POLICY).ifPresent(p -> stamps.put(Component.POLICY, FileStamp.of(p)));
         publish(current.get().withPolicy(next));
@@ -271,7 +271,7 @@ public class SnapshotManager {
         String text = Files.readString(path, StandardCharsets.UTF_8);
         Policy policy = PolicyParser.parse(text);
         Instant now = clock.instant();
-        return new PolicyInForce(policy, PolicyJson.version(policy), "file:" + path, now, text);
+        return new PolicyInForce(policy, PolicyJson.version(policy), "file:" + path, now);
     }
 
     private AccountDirectory loadAccounts(Optional<Path> path) throws IOException, AccountFileException {
