@@ -293,6 +293,40 @@ class GatewayTest {
     }
 
     @Test
+    void http2CleartextIsServedByPriorKnowledgeAndByUpgrade() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            for (boolean upgrade : new boolean[] {false, true}) {
+                io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(upgrade));
+                for (int i = 0; i < 2; i++) {
+                    io.vertx.core.http.HttpVersion[] version = new io.vertx.core.http.HttpVersion[1];
+                    String body = h2.request(io.vertx.core.http.HttpMethod.GET, fixture.dataPort(), "127.0.0.1", "/h2")
+                            .compose(req -> req.putHeader("X-Forwarded-For", "39.32.0.1").putHeader("X-Account-Id", "bob").send())
+                            .compose(response -> {
+                                version[0] = response.version();
+                                return response.body();
+                            })
+                            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).toString();
+                    assertThat(version[0]).as("upgrade=" + upgrade).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
+                    JsonPath seen = JsonPath.from(body);
+                    assertThat(seen.getString("datacenter")).isEqualTo("frankfurt");
+                    assertThat(header(seen, "x-geogate-decision")).isEqualTo("visitor");
+                }
+                h2.close();
+            }
+            var refused = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                            .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+                    .request(io.vertx.core.http.HttpMethod.GET, fixture.dataPort(), "127.0.0.1", "/h2")
+                    .compose(req -> req.putHeader("X-Forwarded-For", "39.32.0.1").send())
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(refused.statusCode()).isEqualTo(451);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void nothingOfTheGatewaysOwnIsServedOnTheDataPlane() {
         for (String path : List.of("/q/health/ready", "/q/metrics", "/admin/config")) {
             JsonPath seen = upstreamSaw(client("8.8.8.8").get(path));
