@@ -159,8 +159,9 @@ public class SnapshotManager {
 
     /**
      * Re-reads those of the given inputs whose files changed on disk since they were last read.
-     * With {@code report}, inputs found unchanged are listed as such (the admin API's reload);
-     * without, they are passed over in silence (the watcher's polling).
+     * With {@code report} (the admin API's reload), every input is listed: one whose unchanged file
+     * was refused when last read is listed as still refused; without (the watcher's polling),
+     * unchanged inputs are passed over in silence.
      */
     public synchronized ReloadReport reload(Set<Component> components, boolean report) {
         Map<Component, ReloadReport.Result> results = new EnumMap<>(Component.class);
@@ -172,6 +173,12 @@ public class SnapshotManager {
             } else {
                 FileStamp stamp = FileStamp.of(path.get());
                 if (stamp.equals(stamps.get(component))) {
+                    Refusal standing = refusals.get(component);
+                    if (report && standing != null) {
+                        // Already read and refused (by the watcher, say): still refused, not counted again.
+                        results.put(component, new ReloadReport.Result(ReloadReport.Outcome.REFUSED, standing.error()));
+                        continue;
+                    }
                     result = new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, "file unchanged since " + component.word()
                             + " was last read");
                 } else {
