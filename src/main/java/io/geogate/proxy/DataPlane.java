@@ -67,13 +67,13 @@ public class DataPlane {
     Draining draining;
 
     private volatile String deploymentId;
-    private volatile boolean refusingConnections;
 
     void start(@Observes @Priority(10) StartupEvent event) throws Exception {
         // Load the inputs (or fail start-up on a bad policy) before the first client can connect.
         snapshots.current();
         Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), metrics::upstream);
-        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges, config.limits());
+        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges, config.limits(),
+                draining);
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(config.listen().port())
                 .setHost(config.listen().host())
@@ -86,11 +86,7 @@ public class DataPlane {
                     @Override
                     public void start(Promise<Void> started) {
                         vertx.createHttpServer(options)
-                                .connectionHandler(connection -> {
-                                    if (refusingConnections) {
-                                        connection.close();
-                                    }
-                                })
+                                .connectionHandler(draining::accepted)
                                 .invalidRequestHandler(DataPlane::invalid)
                                 .requestHandler(handler).listen()
                                 .<Void>mapEmpty().onComplete(started);
@@ -133,7 +129,7 @@ public class DataPlane {
         draining.start();
         LOG.infof("shutting down: readiness is DOWN; accepting connections for %s more", config.shutdown().drainDelay());
         Thread.sleep(config.shutdown().drainDelay().toMillis());
-        refusingConnections = true;
+        draining.refuseNewConnections();
         long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
         while (exchanges.shortLived() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);

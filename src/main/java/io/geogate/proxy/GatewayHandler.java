@@ -8,6 +8,7 @@ import io.geogate.decision.Facts;
 import io.geogate.decision.Reason;
 import io.geogate.evaluation.Evaluation;
 import io.geogate.evaluation.Evaluator;
+import io.geogate.live.Draining;
 import io.geogate.live.LiveExchanges;
 import io.geogate.policy.Restriction;
 import io.geogate.snapshot.Snapshot;
@@ -41,10 +42,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     private final DecisionRecorder recorder;
     private final LiveExchanges exchanges;
     private final GeogateConfig.Limits limits;
+    private final Draining draining;
 
     GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, Evaluator evaluator, DecisionRecorder recorder,
-                   LiveExchanges exchanges, GeogateConfig.Limits limits) {
+                   LiveExchanges exchanges, GeogateConfig.Limits limits, Draining draining) {
         this.limits = limits;
+        this.draining = draining;
         this.snapshots = snapshots;
         this.clock = clock;
         this.upstreams = upstreams;
@@ -55,6 +58,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest request) {
+        if (draining.isRefused(request.connection())) {
+            request.connection().close();
+            return;
+        }
         // The body waits until the decision is known: the proxy resumes it, a refusal discards it.
         request.pause();
         if (!withinLimits(request)) {
