@@ -184,6 +184,9 @@ public interface GeogateConfig {
         /** Requests that may wait for a connection to a datacenter when all are busy; past this, 503. */
         @WithDefault("1024")
         int maxWaiting();
+
+        /** PEM files of the CA certificates that https datacenters are verified against; unset: the JVM's trust store. */
+        Optional<List<String>> trustCertificates();
     }
 
     /** Client limits. */

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.ProxyContext;
@@ -67,6 +68,11 @@ final class Upstreams {
                 .setSsl(dc.tls())
                 .setVerifyHost(true)
                 .setForceSni(dc.tls());
+        config.trustCertificates().filter(paths -> !paths.isEmpty()).ifPresent(paths -> {
+            PemTrustOptions trust = new PemTrustOptions();
+            paths.forEach(trust::addCertPath);
+            options.setTrustOptions(trust);
+        });
         HttpClient client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections())
                 .setMaxWaitQueueSize(config.maxWaiting()));
         SocketAddress server = SocketAddress.inetSocketAddress(dc.port(), dc.upstream().getHost());

@@ -28,7 +28,9 @@ import java.util.stream.Stream;
  * its own, because classes with equal arguments share one), {@code jwt} ({@code rsa}: tokens signed by
  * the key in {@link GatewayFixture#tokenSigningKey()} are verified), {@code directory} ({@code redis}:
  * the same accounts in a real redis-server), {@code unavailable} ({@code geogate.accounts.unavailable}),
- * {@code cache-ttl} ({@code geogate.accounts.cache.ttl}), {@code max-body} and {@code idle-timeout}
+ * {@code tls} ({@code trusted} or {@code untrusted}: frankfurt speaks TLS with a self-signed certificate,
+ * which geogate is told to trust, or not), {@code cache-ttl} ({@code geogate.accounts.cache.ttl}),
+ * {@code max-body} and {@code idle-timeout}
  * ({@code geogate.limits.*}). Shutdown has no drain delay, so that test applications stop at once.
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
@@ -68,7 +70,9 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         vertx = Vertx.vertx();
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String name : List.of("karachi", "frankfurt", "toronto")) {
-            TestUpstream upstream = TestUpstream.start(vertx, name);
+            TestUpstream upstream = name.equals("frankfurt") && args.containsKey("tls")
+                    ? TestUpstream.startTls(vertx, name, selfSignedKeystore(dir), KEYSTORE_PASSWORD)
+                    : TestUpstream.start(vertx, name);
             upstreams.add(upstream);
             ports.put(name, upstream.port());
         }
@@ -128,11 +132,39 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
             config.put("geogate.accounts.jwt.issuer", Tokens.ISSUER);
             config.put("geogate.accounts.jwt.audience", Tokens.AUDIENCE);
         }
+        if ("trusted".equals(args.get("tls"))) {
+            config.put("geogate.upstream.trust-certificates", dir.resolve("upstream.pem").toString());
+        }
         if (!"none".equals(args.get("admin-token"))) {
             Files.writeString(dir.resolve("admin-token"), ADMIN_TOKEN + "\n");
             config.put("geogate.admin.token-file", dir.resolve("admin-token").toString());
         }
         return config;
+    }
+
+    private static final String KEYSTORE_PASSWORD = "changeit";
+
+    /**
+     * A PKCS#12 keystore with a self-signed certificate for localhost and 127.0.0.1, made with the JDK's
+     * keytool, and that certificate as PEM in {@code upstream.pem}.
+     */
+    private static Path selfSignedKeystore(Path dir) throws Exception {
+        Path keystore = dir.resolve("upstream.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(keytool, "-genkeypair", "-alias", "upstream", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", KEYSTORE_PASSWORD, "-keypass", KEYSTORE_PASSWORD);
+        run(keytool, "-exportcert", "-rfc", "-alias", "upstream", "-keystore", keystore.toString(),
+                "-storepass", KEYSTORE_PASSWORD, "-file", dir.resolve("upstream.pem").toString());
+        return keystore;
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+        }
     }
 
     /** Writes every account of the CSV file into Redis, as {@code geogate:account:<id>}. */
@@ -166,7 +198,7 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         return """
                 datacenters:
                   - {name: karachi, upstream: "http://127.0.0.1:%d", homes: [PK]}
-                  - {name: frankfurt, upstream: "http://127.0.0.1:%d", homes: [DE, GB, FR]}
+                  - {name: frankfurt, upstream: "%s://%s:%d", homes: [DE, GB, FR]}
                   - {name: toronto, upstream: "http://127.0.0.1:%d", default: true}
                   - {name: lagos, upstream: "http://127.0.0.1:%d", homes: [NG]}
                 restrictions:
@@ -185,7 +217,8 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
                     anonymous: allow
                 unknown-country: %s
                 mode: %s
-                """.formatted(ports.get("karachi"), ports.get("frankfurt"), ports.get("toronto"), ports.get("lagos"),
+                """.formatted(ports.get("karachi"), args.containsKey("tls") ? "https" : "http",
+                args.containsKey("tls") ? "localhost" : "127.0.0.1", ports.get("frankfurt"), ports.get("toronto"), ports.get("lagos"),
                 dayAgo, inTenDays, dayAgo, args.getOrDefault("unknown-country", "allow"),
                 args.getOrDefault("mode", "enforce"));
     }

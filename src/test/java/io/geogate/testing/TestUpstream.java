@@ -39,15 +39,25 @@ public final class TestUpstream {
     private final AtomicLong uploadedSoFar = new AtomicLong();
     private volatile Promise<Void> release = Promise.promise();
 
-    private TestUpstream(Vertx vertx, String name) {
+    private TestUpstream(Vertx vertx, String name, io.vertx.core.http.HttpServerOptions options) {
         this.name = name;
         this.vertx = vertx;
-        this.server = vertx.createHttpServer().requestHandler(this::handle)
+        this.server = vertx.createHttpServer(options).requestHandler(this::handle)
                 .webSocketHandler(ws -> ws.textMessageHandler(text -> ws.writeTextMessage(name + ":" + text)));
     }
 
     public static TestUpstream start(Vertx vertx, String name) throws Exception {
-        TestUpstream upstream = new TestUpstream(vertx, name);
+        return start(vertx, name, new io.vertx.core.http.HttpServerOptions());
+    }
+
+    /** An upstream speaking TLS with the key and certificate of a PKCS#12 keystore. */
+    public static TestUpstream startTls(Vertx vertx, String name, java.nio.file.Path keystore, String password) throws Exception {
+        return start(vertx, name, new io.vertx.core.http.HttpServerOptions().setSsl(true)
+                .setKeyCertOptions(new io.vertx.core.net.PfxOptions().setPath(keystore.toString()).setPassword(password)));
+    }
+
+    private static TestUpstream start(Vertx vertx, String name, io.vertx.core.http.HttpServerOptions options) throws Exception {
+        TestUpstream upstream = new TestUpstream(vertx, name, options);
         upstream.server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return upstream;
     }
