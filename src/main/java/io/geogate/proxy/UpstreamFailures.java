@@ -55,7 +55,8 @@ final class UpstreamFailures implements ProxyInterceptor {
                 if (outcome.tryComplete(ar.result())) {
                     observer.exchanged(datacenter, ar.result().getStatusCode() / 100 + "xx", System.nanoTime() - start);
                 } else {
-                    resetOrigin(context);
+                    // Answered too late: drained, not reset; its connection may already serve another request.
+                    ar.result().release();
                 }
             } else if (Boolean.TRUE.equals(context.get(BodyLimit.EXCEEDED, Boolean.class))) {
                 outcome.tryComplete(problem(context, 413, "Content Too Large", "the request body is larger than allowed")
@@ -74,12 +75,13 @@ final class UpstreamFailures implements ProxyInterceptor {
 
     /**
      * The upstream's answer, unless the gateway has answered the client already (a request refused while
-     * in flight): then it is dropped and its connection reset.
+     * in flight): then it is dropped.
      */
     @Override
     public Future<Void> handleProxyResponse(ProxyContext context) {
         if (context.request().proxiedRequest().response().ended()) {
-            resetOrigin(context);
+            // Drained, not reset: a reset would close the pooled connection under whatever request uses it next.
+            context.response().release();
             return Future.succeededFuture();
         }
         return context.sendResponse();
