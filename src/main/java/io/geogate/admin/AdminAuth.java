@@ -1,6 +1,6 @@
 package io.geogate.admin;
 
-import io.vertx.core.json.JsonObject;
+import io.geogate.proxy.Problem;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -19,7 +19,8 @@ public class AdminAuth {
     AdminToken token;
 
     void install(@Observes Router router) {
-        router.routeWithRegex("/admin(/.*)?").order(-1000).handler(ctx -> {
+        // A worker thread: checking the token may read the token file, which must not block the event loop.
+        router.routeWithRegex("/admin(/.*)?").order(-1000).blockingHandler(ctx -> {
             String header = ctx.request().getHeader("Authorization");
             String presented = header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())
                     ? header.substring(BEARER.length()).strip() : null;
@@ -27,12 +28,8 @@ public class AdminAuth {
                 ctx.next();
                 return;
             }
-            ctx.response().setStatusCode(401)
-                    .putHeader("WWW-Authenticate", "Bearer realm=\"geogate-admin\"")
-                    .putHeader("Content-Type", "application/problem+json")
-                    .putHeader("Cache-Control", "no-store")
-                    .end(new JsonObject().put("type", "about:blank").put("title", "Unauthorized").put("status", 401)
-                            .put("detail", "a valid admin bearer token is required").encode());
-        });
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"geogate-admin\"");
+            Problem.send(ctx.response(), Problem.of(401, "Unauthorized", "a valid admin bearer token is required"));
+        }, false);
     }
 }

@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -73,7 +74,8 @@ public class SnapshotManager {
 
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private final Map<Component, FileStamp> stamps = new EnumMap<>(Component.class);
-    private final Map<Component, Refusal> refusals = new EnumMap<>(Component.class);
+    // Read by readiness checks and the admin API while a reload may hold the lock for seconds.
+    private final Map<Component, Refusal> refusals = new ConcurrentHashMap<>();
     private final List<BiConsumer<Snapshot, Snapshot>> listeners = new CopyOnWriteArrayList<>();
     private final List<BiConsumer<Component, ReloadReport.Outcome>> reloadListeners = new CopyOnWriteArrayList<>();
 
@@ -143,7 +145,7 @@ public class SnapshotManager {
     }
 
     /** The last refused new input of each component, for operators. */
-    public synchronized Map<Component, Refusal> refusals() {
+    public Map<Component, Refusal> refusals() {
         return Map.copyOf(refusals);
     }
 

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One JSON line per refusal, per would-refuse in report-only mode, and per policy change, on the log
@@ -46,7 +47,7 @@ public class AuditLog {
     @Inject
     SnapshotManager snapshots;
 
-    private BlockingQueue<JsonObject> queue;
+    private BlockingQueue<Supplier<JsonObject>> queue;
     private Counter dropped;
     private Thread writer;
 
@@ -56,7 +57,7 @@ public class AuditLog {
                 .register(meters.registry()));
         snapshots.onPublish((before, after) -> {
             if (!before.policy().version().equals(after.policy().version())) {
-                offer(new JsonObject().put("time", after.policy().loadedAt().toString()).put("event", "policy-changed")
+                offer(() -> new JsonObject().put("time", after.policy().loadedAt().toString()).put("event", "policy-changed")
                         .put("oldVersion", before.policy().version()).put("newVersion", after.policy().version())
                         .put("source", after.policy().source()));
             }
@@ -73,11 +74,14 @@ public class AuditLog {
         }
     }
 
-    /** Records a refused or would-refuse decision; a no-op for anything else. */
+    /** Records a refused or would-refuse decision; a no-op for anything else. Formatting waits for the writer thread. */
     public void decided(Evaluation.Decided d, Instant at) {
-        if (!(d.decision() instanceof Decision.Refuse refuse)) {
-            return;
+        if (d.decision() instanceof Decision.Refuse refuse) {
+            offer(() -> line(d, refuse, at));
         }
+    }
+
+    private JsonObject line(Evaluation.Decided d, Decision.Refuse refuse, Instant at) {
         JsonObject line = new JsonObject()
                 .put("time", at.toString())
                 .put("event", refuse.outcome())
@@ -93,10 +97,10 @@ public class AuditLog {
         if (d.client().malformedForwarded()) {
             line.put("address", ClientAddress.MALFORMED_FORWARDED);
         }
-        offer(line);
+        return line;
     }
 
-    private void offer(JsonObject line) {
+    private void offer(Supplier<JsonObject> line) {
         if (!queue.offer(line)) {
             dropped.increment();
         }
@@ -121,9 +125,9 @@ public class AuditLog {
     private void drain() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                JsonObject line = queue.poll(1, TimeUnit.SECONDS);
+                Supplier<JsonObject> line = queue.poll(1, TimeUnit.SECONDS);
                 if (line != null) {
-                    AUDIT.info(line.encode());
+                    AUDIT.info(line.get().encode());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -131,9 +135,9 @@ public class AuditLog {
                 LOG.error("audit writer failed to write a line; it keeps running", e);
             }
         }
-        JsonObject rest;
+        Supplier<JsonObject> rest;
         while ((rest = queue.poll()) != null) {
-            AUDIT.info(rest.encode());
+            AUDIT.info(rest.get().encode());
         }
     }
 }
