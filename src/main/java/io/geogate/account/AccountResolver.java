@@ -59,20 +59,20 @@ public final class AccountResolver {
         }
         String text = values.get(0).strip();
         if (values.size() > 1 || !AccountId.isValid(text)) {
-            return Future.succeededFuture(new Identity.Anonymous("malformed-account-header"));
+            return Future.succeededFuture(Identity.NO_ACCOUNT);
         }
-        return byDirectory(new AccountId(text), directory, "header");
+        return byDirectory(new AccountId(text), directory);
     }
 
     private static Future<Identity> byToken(Optional<VerifiedToken> token, AccountDirectory directory) {
         if (token.isEmpty()) {
-            return Future.succeededFuture(new Identity.Anonymous("invalid-token"));
+            return Future.succeededFuture(Identity.NO_ACCOUNT);
         }
         VerifiedToken t = token.get();
         if (t.home().isPresent()) {
-            return Future.succeededFuture(new Identity.Homed(t.account(), t.home().get(), "token"));
+            return Future.succeededFuture(new Identity.Homed(t.account(), t.home().get()));
         }
-        return byDirectory(t.account(), directory, "token");
+        return byDirectory(t.account(), directory);
     }
 
     private static Optional<String> bearerToken(List<String> authorization) {
@@ -87,15 +87,15 @@ public final class AccountResolver {
     }
 
     /** The home the directory knows for {@code id}, as an identity. */
-    public static Future<Identity> byDirectory(AccountId id, AccountDirectory directory, String source) {
+    public static Future<Identity> byDirectory(AccountId id, AccountDirectory directory) {
         return directory.lookup(id).map(lookup -> {
             if (lookup instanceof HomeLookup.Known known) {
-                return new Identity.Homed(id, known.home(), source);
+                return new Identity.Homed(id, known.home());
             }
-            if (lookup instanceof HomeLookup.Unavailable unavailable) {
-                return new Identity.Unresolved(id, unavailable.why());
+            if (lookup instanceof HomeLookup.Unavailable) {
+                return new Identity.Unresolved(id);
             }
-            return new Identity.Anonymous("unknown-account");
+            return Identity.NO_ACCOUNT;
         });
     }
 }

@@ -99,10 +99,6 @@ public final class CompactDirectory {
         return size;
     }
 
-    static long hash(String s) {
-        return hash(s, 0, s.length());
-    }
-
     /**
      * FNV-1a over the UTF-16 units of {@code s[from, to)}, then MurmurHash3's fmix64 so that every input
      * bit reaches the top bits the buckets use.

@@ -14,8 +14,10 @@ public sealed interface HomeLookup {
     }
 
     /** The directory could not answer, and nothing cached says otherwise. */
-    record Unavailable(String why) implements HomeLookup {
+    record Unavailable() implements HomeLookup {
     }
 
     HomeLookup UNKNOWN = new Unknown();
+
+    HomeLookup UNAVAILABLE = new Unavailable();
 }

@@ -7,28 +7,24 @@ import java.util.Objects;
 /** Who a request is, as far as the decision cares. */
 public sealed interface Identity {
 
-    /** No account: none presented, not believable, invalid, or unknown to the directory. */
-    record Anonymous(String why) implements Identity {
-        public Anonymous {
-            Objects.requireNonNull(why, "why");
-        }
+    /** No account: none presented, not believable, an invalid token, or unknown to the directory. */
+    record Anonymous() implements Identity {
     }
 
     /** An account and its home, from a verified token claim or the directory. */
-    record Homed(AccountId id, CountryCode home, String source) implements Identity {
+    record Homed(AccountId id, CountryCode home) implements Identity {
         public Homed {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(home, "home");
-            Objects.requireNonNull(source, "source");
         }
     }
 
     /** An account the directory could not resolve because it is unavailable. */
-    record Unresolved(AccountId id, String why) implements Identity {
+    record Unresolved(AccountId id) implements Identity {
         public Unresolved {
             Objects.requireNonNull(id, "id");
         }
     }
 
-    Identity NO_ACCOUNT = new Anonymous("no-account");
+    Identity NO_ACCOUNT = new Anonymous();
 }

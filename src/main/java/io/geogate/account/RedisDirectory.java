@@ -72,8 +72,7 @@ public final class RedisDirectory implements AccountDirectory {
                 return Future.succeededFuture(lookup);
             }
             markReachable(false);
-            return Future.succeededFuture(cached != null ? cached.lookup()
-                    : new HomeLookup.Unavailable("redis did not answer: " + ar.cause().getMessage()));
+            return Future.succeededFuture(cached != null ? cached.lookup() : HomeLookup.UNAVAILABLE);
         });
     }
 
@@ -84,7 +83,7 @@ public final class RedisDirectory implements AccountDirectory {
         return CountryCode.parse(value.toString().strip()).<HomeLookup>map(HomeLookup.Known::new).orElseGet(() -> {
             LOG.warnf("redis key %s%s holds '%s', not a country code: the account's home is unresolvable", KEY_PREFIX,
                     id.value(), value);
-            return new HomeLookup.Unavailable("invalid home in redis");
+            return HomeLookup.UNAVAILABLE;
         });
     }
 

@@ -8,11 +8,11 @@ import java.util.OptionalLong;
  * Stands in for a directory that could not be loaded at start: every lookup is
  * {@link HomeLookup.Unavailable}, which {@code geogate.accounts.unavailable} then decides.
  */
-public record UnavailableDirectory(String source, String why) implements AccountDirectory {
+public record UnavailableDirectory(String source) implements AccountDirectory {
 
     @Override
     public Future<HomeLookup> lookup(AccountId id) {
-        return Future.succeededFuture(new HomeLookup.Unavailable(why));
+        return Future.succeededFuture(HomeLookup.UNAVAILABLE);
     }
 
     @Override

@@ -168,7 +168,7 @@ public class AdminResource {
         Snapshot s = snapshots.current();
         InetAddress client = address.get();
         Future<Identity> identity = hasAccount
-                ? AccountResolver.byDirectory(new AccountId(account.strip()), s.accounts(), "directory")
+                ? AccountResolver.byDirectory(new AccountId(account.strip()), s.accounts())
                 : Future.succeededFuture(Identity.NO_ACCOUNT);
         Instant when = instant;
         return evaluator.evaluate(s, new ClientAddress(client, client, false, false), identity, when)

@@ -1,6 +1,5 @@
 package io.geogate.evaluation;
 
-import io.geogate.account.Identity;
 import io.geogate.address.ClientAddress;
 import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
@@ -13,11 +12,9 @@ public sealed interface Evaluation {
     ClientAddress client();
 
     /** The facts were established and the decision taken. */
-    record Decided(ClientAddress client, Identity identity, Facts facts, Decision decision, String policyVersion)
-            implements Evaluation {
+    record Decided(ClientAddress client, Facts facts, Decision decision, String policyVersion) implements Evaluation {
         public Decided {
             Objects.requireNonNull(client, "client");
-            Objects.requireNonNull(identity, "identity");
             Objects.requireNonNull(facts, "facts");
             Objects.requireNonNull(decision, "decision");
             Objects.requireNonNull(policyVersion, "policyVersion");

@@ -64,6 +64,6 @@ public final class Evaluator {
                 : Optional.empty();
         Facts facts = new Facts(country, account);
         Decision decision = Decider.decide(facts, snapshot.policy().policy(), now);
-        return new Evaluation.Decided(client, identity, facts, decision, snapshot.policy().version());
+        return new Evaluation.Decided(client, facts, decision, snapshot.policy().version());
     }
 }

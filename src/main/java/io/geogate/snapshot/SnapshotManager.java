@@ -131,7 +131,7 @@ public class SnapshotManager {
                     e.getMessage(), config.accounts().unavailable().name().toLowerCase());
             String source = accountsPath.map(p -> "file:" + p).orElse("none");
             refuse(Component.ACCOUNTS, source, e.getMessage());
-            accounts = new UnavailableDirectory(source, e.getMessage());
+            accounts = new UnavailableDirectory(source);
         }
         current.set(new Snapshot(policy, geo, accounts, addresses, identities));
         LOG.infof("geogate inputs: policy %s (%s), geo database %s, accounts %s", policy.version(), policy.source(),
