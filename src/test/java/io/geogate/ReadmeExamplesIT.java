@@ -1,6 +1,7 @@
 package io.geogate;
 
 import io.geogate.testing.PackagedGateway;
+import io.geogate.testing.Ports;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -55,10 +56,10 @@ class ReadmeExamplesIT {
     void everyCurlExampleInTheReadmeBehavesAsWritten() throws Exception {
         List<Example> examples = examples();
         assertThat(examples).hasSizeGreaterThanOrEqualTo(5);
-        int dataPort = PackagedGateway.freePort();
+        int dataPort = Ports.free();
         try (PackagedGateway gateway = PackagedGateway.start(Path.of("").toAbsolutePath(), List.of(
                 "geogate.demo.enabled=true", "geogate.listen.port=" + dataPort, "geogate.shutdown.drain-delay=0s",
-                "quarkus.http.port=" + PackagedGateway.freePort()))) {
+                "quarkus.http.port=" + Ports.free()))) {
             HttpClient http = HttpClient.newHttpClient();
             awaitReady(http, dataPort, gateway);
             for (Example e : examples) {

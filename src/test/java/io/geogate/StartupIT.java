@@ -1,6 +1,7 @@
 package io.geogate;
 
 import io.geogate.testing.PackagedGateway;
+import io.geogate.testing.Ports;
 import io.geogate.testing.Tokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,7 @@ class StartupIT {
                   - {country: PAK, cutoff: "2015-12-30T00:00:00", notise: P1D}
                 """);
         try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=policy.yaml",
-                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+                "geogate.listen.port=" + Ports.free(), "quarkus.http.port=" + Ports.free()))) {
             assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
             assertThat(gateway.output())
                     .contains("geogate.policy.file=policy.yaml is invalid")
@@ -40,7 +41,7 @@ class StartupIT {
     @Test
     void missingPolicyFileStopsStartUpNamingTheKey() throws Exception {
         try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.policy.file=nowhere.yaml",
-                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()))) {
+                "geogate.listen.port=" + Ports.free(), "quarkus.http.port=" + Ports.free()))) {
             assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
             assertThat(gateway.output()).contains("geogate.policy.file=nowhere.yaml");
         }
@@ -75,7 +76,7 @@ class StartupIT {
         Files.writeString(dir.resolve("policy.yaml"), "datacenters: [{name: a, upstream: \"http://127.0.0.1:1\", default: true}]\n");
         List<String> properties = new java.util.ArrayList<>(List.of(badProperties));
         properties.addAll(List.of("geogate.policy.file=policy.yaml",
-                "geogate.listen.port=" + PackagedGateway.freePort(), "quarkus.http.port=" + PackagedGateway.freePort()));
+                "geogate.listen.port=" + Ports.free(), "quarkus.http.port=" + Ports.free()));
         try (PackagedGateway gateway = PackagedGateway.start(dir, properties)) {
             assertThat(gateway.exitCode(60)).isNotIn(-1, 0);
             return gateway.output();

@@ -26,17 +26,20 @@ final class ProxiedExchange implements LiveExchange {
     private final ClientAddress client;
     private final Facts facts;
     private final Context context;
+    private final LiveExchanges registry;
 
-    private ProxiedExchange(HttpServerRequest request, ClientAddress client, Facts facts, Context context) {
+    private ProxiedExchange(HttpServerRequest request, ClientAddress client, Facts facts, Context context,
+                            LiveExchanges registry) {
         this.request = request;
         this.client = client;
         this.facts = facts;
         this.context = context;
+        this.registry = registry;
     }
 
     /** Registers the request until its response ends or its connection goes. */
     static void track(HttpServerRequest request, ClientAddress client, Facts facts, Context context, LiveExchanges registry) {
-        ProxiedExchange exchange = new ProxiedExchange(request, client, facts, context);
+        ProxiedExchange exchange = new ProxiedExchange(request, client, facts, context, registry);
         registry.add(exchange);
         request.response().endHandler(v -> registry.remove(exchange));
         request.response().closeHandler(v -> registry.remove(exchange));
@@ -66,12 +69,12 @@ final class ProxiedExchange implements LiveExchange {
             }
             if (request.response().headWritten()) {
                 if (longLived()) {
-                    request.response().reset(CANCEL);
+                    reset();
                 } else {
                     // A short answer already on its way may finish, within the second the contract allows.
                     context.owner().setTimer(FINISH_WITHIN_MILLIS, id -> {
                         if (!request.response().ended()) {
-                            request.response().reset(CANCEL);
+                            reset();
                         }
                     });
                 }
@@ -87,8 +90,17 @@ final class ProxiedExchange implements LiveExchange {
     public void goAway() {
         context.runOnContext(v -> {
             if (!request.response().ended()) {
-                request.response().reset(CANCEL);
+                reset();
             }
         });
+    }
+
+    /**
+     * Resets the response and forgets the exchange: a reset the gateway makes itself fires neither the
+     * response's end handler nor its close handler, so they would never remove it.
+     */
+    private void reset() {
+        request.response().reset(CANCEL);
+        registry.remove(this);
     }
 }

@@ -1,6 +1,7 @@
 package io.geogate.account;
 
 import io.geogate.testing.GatewayEnvironment;
+import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.RedisServer;
 import io.quarkus.test.common.ResourceArg;
@@ -9,11 +10,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 
-import java.util.function.BooleanSupplier;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
@@ -36,16 +35,6 @@ class RedisOutageTest {
         return given().get("/q/health/ready").jsonPath().get("checks.find { it.name == 'accounts' }.data.reachable");
     }
 
-    private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within 10 s: " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
     @Test
     void cachedHomesServeThroughAnOutageAndUnseenAccountsBecomeAnonymous() throws Exception {
         RedisServer redis = fixture.redis().orElseThrow();
@@ -58,14 +47,14 @@ class RedisOutageTest {
                     .body("headers.'x-geogate-decision'[0]", equalTo("visitor"));
             from("39.32.0.1", "alice").get("/").then().statusCode(451).body("reason", equalTo("anonymous-in-restricted-country"));
             from("85.214.0.1", "alice").get("/").then().statusCode(200).body("headers.'x-account-home'", equalTo(null));
-            eventually("readiness says unreachable", () -> Boolean.FALSE.equals(reachable()));
+            Eventually.until("readiness says unreachable", () -> Boolean.FALSE.equals(reachable()));
             given().get("/q/health/ready").then().statusCode(200)
                     .body("checks.find { it.name == 'accounts' }.status", equalTo("UP"));
         } finally {
             redis.startAgain();
             GatewayEnvironment.seedRedis(redis, fixture.accountsFile());
         }
-        eventually("readiness says reachable again", () -> Boolean.TRUE.equals(reachable()));
+        Eventually.until("readiness says reachable again", () -> Boolean.TRUE.equals(reachable()));
         from("85.214.0.1", "alice").get("/").then().statusCode(451).body("reason", equalTo("home-in-restricted-country"));
     }
 

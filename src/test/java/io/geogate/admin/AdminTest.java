@@ -1,5 +1,6 @@
 package io.geogate.admin;
 
+import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.MmdbWriter;
@@ -294,10 +295,7 @@ class AdminTest {
     @Test
     void refusalsAreAuditedOneJsonLineEach() throws Exception {
         client("85.214.0.1").header("X-Account-Id", "alice").get("/audited").then().statusCode(451);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (audit.stream().noneMatch(l -> l.contains("\"account\":\"alice\"")) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Eventually.until("alice's refusal audited", () -> audit.stream().anyMatch(l -> l.contains("\"account\":\"alice\"")));
         String line = audit.stream().filter(l -> l.contains("\"account\":\"alice\"")).findFirst().orElseThrow();
         Map<String, Object> fields = new io.vertx.core.json.JsonObject(line).getMap();
         assertThat(fields).containsEntry("event", "refuse").containsEntry("client", "85.214.0.1")

@@ -2,6 +2,7 @@ package io.geogate.live;
 
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.PackagedGateway;
+import io.geogate.testing.Ports;
 import io.geogate.testing.Pattern;
 import io.geogate.testing.PatternStream;
 import io.geogate.testing.TestUpstream;
@@ -51,8 +52,8 @@ class ShutdownIT {
             int port = upstream.port();
             Files.writeString(dir.resolve("policy.yaml"), GatewayEnvironment.policy(
                     Map.of("karachi", port, "frankfurt", port, "toronto", port, "lagos", port), Instant.now(), Map.of()));
-            int data = PackagedGateway.freePort();
-            int control = PackagedGateway.freePort();
+            int data = Ports.free();
+            int control = Ports.free();
             try (PackagedGateway gateway = PackagedGateway.start(dir, List.of("geogate.listen.port=" + data,
                     "quarkus.http.port=" + control, "geogate.policy.file=policy.yaml", "geogate.geo.database=country.mmdb",
                     "geogate.accounts.file=accounts.csv", "geogate.shutdown.drain-delay=" + DRAIN.toSeconds() + "s",

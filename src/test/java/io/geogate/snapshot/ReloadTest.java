@@ -2,7 +2,9 @@ package io.geogate.snapshot;
 
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.Eventually;
 import io.geogate.testing.MmdbWriter;
+import io.geogate.testing.TestFiles;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,11 +18,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Inputs replaced on disk, by rename as geoipupdate and ConfigMaps do: a bad file is refused and the
@@ -37,23 +37,6 @@ class ReloadTest {
                 .header("X-Forwarded-For", clientIp).header("X-Account-Id", account).get("/");
     }
 
-    private static void replace(Path target, byte[] content) throws Exception {
-        Path tmp = target.resolveSibling(target.getFileName() + ".new");
-        Files.write(tmp, content);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void eventually(String what, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (condition.get()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        fail("not within 10 s: " + what);
-    }
-
     private static String lastRefusal(String check) {
         return given().get("/q/health/ready").jsonPath()
                 .getString("checks.find { it.name == '" + check + "' }.data.lastRefusedError");
@@ -66,25 +49,25 @@ class ReloadTest {
         try {
             Path corrupt = fixture.dir().resolve("corrupt.mmdb");
             MmdbWriter.corruptTree(db, corrupt);
-            replace(db, Files.readAllBytes(corrupt));
-            eventually("corrupt database refused", () -> lastRefusal("geo-database") != null);
+            TestFiles.replace(db, Files.readAllBytes(corrupt));
+            Eventually.until("corrupt database refused", () -> lastRefusal("geo-database") != null);
             assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
 
             Path truncated = fixture.dir().resolve("truncated.mmdb");
             MmdbWriter.truncate(fixture.dir().resolve("corrupt.mmdb"), truncated);
             Files.write(fixture.dir().resolve("good.mmdb"), original);
             MmdbWriter.truncate(fixture.dir().resolve("good.mmdb"), truncated);
-            replace(db, Files.readAllBytes(truncated));
-            Thread.sleep(600);
+            TestFiles.replace(db, Files.readAllBytes(truncated));
+            Eventually.until("truncated database refused", () -> String.valueOf(lastRefusal("geo-database")).contains("not a readable MMDB"));
             assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
 
-            replace(db, MmdbWriter.geoip2Country().country("39.32.0.0/11", "DE").build());
-            eventually("new database in force", () -> from("39.32.0.1", "").statusCode() == 200);
+            TestFiles.replace(db, MmdbWriter.geoip2Country().country("39.32.0.0/11", "DE").build());
+            Eventually.until("new database in force", () -> from("39.32.0.1", "").statusCode() == 200);
             assertThat(from("39.32.0.1", "").jsonPath().getList("headers.'x-geo-country'")).containsExactly("DE");
             assertThat(lastRefusal("geo-database")).isNull();
         } finally {
-            replace(db, original);
-            eventually("original database back", () -> from("39.32.0.1", "").statusCode() == 451);
+            TestFiles.replace(db, original);
+            Eventually.until("original database back", () -> from("39.32.0.1", "").statusCode() == 451);
         }
     }
 
@@ -93,16 +76,16 @@ class ReloadTest {
         Path policy = fixture.policyFile();
         String original = Files.readString(policy);
         try {
-            replace(policy, original.replace("country: PK", "country: PAK").replace("mode:", "moed:").getBytes());
-            eventually("invalid policy refused", () -> lastRefusal("policy") != null);
+            TestFiles.replace(policy, original.replace("country: PK", "country: PAK").replace("mode:", "moed:").getBytes());
+            Eventually.until("invalid policy refused", () -> lastRefusal("policy") != null);
             assertThat(lastRefusal("policy")).contains("restrictions[0].country").contains("moed");
             assertThat(from("39.32.0.1", "").statusCode()).isEqualTo(451);
 
-            replace(policy, original.replace("anonymous: refuse", "anonymous: allow").getBytes());
-            eventually("new policy in force", () -> from("39.32.0.1", "").statusCode() == 200);
+            TestFiles.replace(policy, original.replace("anonymous: refuse", "anonymous: allow").getBytes());
+            Eventually.until("new policy in force", () -> from("39.32.0.1", "").statusCode() == 200);
         } finally {
-            replace(policy, original.getBytes());
-            eventually("original policy back", () -> from("39.32.0.1", "").statusCode() == 451);
+            TestFiles.replace(policy, original.getBytes());
+            Eventually.until("original policy back", () -> from("39.32.0.1", "").statusCode() == 451);
         }
     }
 
@@ -127,10 +110,10 @@ class ReloadTest {
             Path newData = fixture.dir().resolve("..data_tmp");
             Files.createSymbolicLink(newData, v2.getFileName());
             Files.move(newData, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            eventually("policy behind the swapped symlink in force", () -> from("39.32.0.1", "").statusCode() == 200);
+            Eventually.until("policy behind the swapped symlink in force", () -> from("39.32.0.1", "").statusCode() == 200);
         } finally {
-            replace(policy, original.getBytes());
-            eventually("original policy back", () -> from("39.32.0.1", "").statusCode() == 451);
+            TestFiles.replace(policy, original.getBytes());
+            Eventually.until("original policy back", () -> from("39.32.0.1", "").statusCode() == 451);
         }
     }
 
@@ -139,15 +122,15 @@ class ReloadTest {
         Path accounts = fixture.accountsFile();
         String original = Files.readString(accounts);
         try {
-            replace(accounts, (original + "mallory,ZZ\n").getBytes());
-            eventually("invalid accounts refused", () -> lastRefusal("accounts") != null);
+            TestFiles.replace(accounts, (original + "mallory,ZZ\n").getBytes());
+            Eventually.until("invalid accounts refused", () -> lastRefusal("accounts") != null);
             assertThat(from("39.32.0.1", "bob").statusCode()).isEqualTo(200);
 
-            replace(accounts, original.replace("bob,DE", "bob,PK").getBytes());
-            eventually("new accounts in force", () -> from("39.32.0.1", "bob").statusCode() == 451);
+            TestFiles.replace(accounts, original.replace("bob,DE", "bob,PK").getBytes());
+            Eventually.until("new accounts in force", () -> from("39.32.0.1", "bob").statusCode() == 451);
         } finally {
-            replace(accounts, original.getBytes());
-            eventually("original accounts back", () -> from("39.32.0.1", "bob").statusCode() == 200);
+            TestFiles.replace(accounts, original.getBytes());
+            Eventually.until("original accounts back", () -> from("39.32.0.1", "bob").statusCode() == 200);
         }
     }
 
@@ -172,13 +155,13 @@ class ReloadTest {
         load.start();
         try {
             for (int i = 0; i < 20; i++) {
-                replace(db, i % 2 == 0 ? other : original);
+                TestFiles.replace(db, i % 2 == 0 ? other : original);
                 Thread.sleep(250);
             }
         } finally {
             running.set(false);
             load.join(10_000);
-            replace(db, original);
+            TestFiles.replace(db, original);
         }
         assertThat(sent.get()).isGreaterThan(20);
         assertThat(failures).isEmpty();

@@ -10,6 +10,7 @@ import io.geogate.policy.PolicyParser;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.MmdbWriter;
+import io.geogate.testing.TestFiles;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,7 +23,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,9 +118,7 @@ class ReloadUnderLoadTest {
 
     private static void cycle(Path file, byte[] other, byte[] corrupt, byte[] original) throws Exception {
         for (byte[] content : List.of(other, corrupt, original)) {
-            Path tmp = file.resolveSibling(file.getFileName() + ".swap");
-            Files.write(tmp, content);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            TestFiles.replace(file, content);
             Thread.sleep(150);
         }
     }

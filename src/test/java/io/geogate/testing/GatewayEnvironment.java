@@ -4,7 +4,6 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,11 +75,11 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
             upstreams.add(upstream);
             ports.put(name, upstream.port());
         }
-        ports.put("lagos", freePort());
+        ports.put("lagos", Ports.free());
         if ("redis".equals(args.get("directory"))) {
             redis = RedisServer.start(dir);
         }
-        fixture = new GatewayFixture(freePort(), Map.copyOf(ports), dir, now, java.util.Optional.ofNullable(redis));
+        fixture = new GatewayFixture(Ports.free(), Map.copyOf(ports), dir, now, java.util.Optional.ofNullable(redis));
 
         writeDatabase(fixture.geoDatabase(), args.getOrDefault("schema", "geoip2"));
         Files.writeString(fixture.policyFile(), policy(ports, now, args));
@@ -180,15 +179,13 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
     /** Writes the fixture database in the given schema. */
     public static void writeDatabase(Path file, String schema) throws IOException {
         MmdbWriter writer = "flat".equals(schema) ? MmdbWriter.flatCountry() : MmdbWriter.geoip2Country();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        writer.country("39.32.0.0/11", "PK")
+        TestFiles.replace(file, writer.country("39.32.0.0/11", "PK")
                 .country("85.214.0.0/16", "DE")
                 .country("2a01:4f8::/32", "DE")
                 .country("77.88.0.0/16", "RU")
                 .country("2.144.0.0/14", "IR")
                 .country("8.8.8.0/24", "US")
-                .write(tmp);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                .build());
     }
 
     /** The policy text for this environment. */
@@ -221,12 +218,6 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
                 args.containsKey("tls") ? "localhost" : "127.0.0.1", ports.get("frankfurt"), ports.get("toronto"), ports.get("lagos"),
                 dayAgo, inTenDays, dayAgo, args.getOrDefault("unknown-country", "allow"),
                 args.getOrDefault("mode", "enforce"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.geogate.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,12 +48,6 @@ public final class PackagedGateway implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,11 +25,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public static RedisServer start(Path dir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        RedisServer server = new RedisServer(port, dir);
+        RedisServer server = new RedisServer(Ports.free(), dir);
         server.startAgain();
         return server;
     }
