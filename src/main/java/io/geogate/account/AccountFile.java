@@ -100,7 +100,7 @@ public final class AccountFile {
 
     static {
         for (int i = 0; i < ASSIGNED.length; i++) {
-            ASSIGNED[i] = CountryCode.parse(new String(new char[] {(char) ('A' + i / 26), (char) ('A' + i % 26)})).isPresent();
+            ASSIGNED[i] = CountryCode.parse(CompactDirectory.homeAt(i).value()).isPresent();
         }
     }
 
@@ -198,9 +198,7 @@ public final class AccountFile {
                     continue;
                 }
                 String id = idOf(line);
-                int home = (int) (packed & CompactDirectory.HOME_MASK);
-                CountryCode code = new CountryCode(new String(new char[] {(char) ('A' + home / 26), (char) ('A' + home % 26)}));
-                if (exact.put(id, code) != null) {
+                if (exact.put(id, CompactDirectory.homeAt((int) (packed & CompactDirectory.HOME_MASK))) != null) {
                     errors.add("line " + lineNo + ": account '" + id + "' is listed twice");
                     if (errors.size() >= MAX_ERRORS) {
                         break;

@@ -117,6 +117,11 @@ public final class CompactDirectory {
         return h;
     }
 
+    /** The home a packed entry's index stands for: the inverse of {@link #indexOf}. */
+    static CountryCode homeAt(int index) {
+        return HOMES[index];
+    }
+
     static int indexOf(CountryCode home) {
         return (home.value().charAt(0) - 'A') * 26 + (home.value().charAt(1) - 'A');
     }
