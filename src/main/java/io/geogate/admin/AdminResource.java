@@ -47,7 +47,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
-/** The operator API on the control plane; {@link AdminAuth} has checked the bearer token before any of this runs. */
+/**
+ * The operator API on the control plane. {@link AdminAuth} has checked the bearer token before any of this runs, and
+ * {@link AdminTokenFilter} checks it again on every method here.
+ */
+@AdminOnly
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
