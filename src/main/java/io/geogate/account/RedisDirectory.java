@@ -2,6 +2,7 @@ package io.geogate.account;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.geogate.config.Redaction;
 import io.geogate.country.CountryCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -48,7 +49,8 @@ public final class RedisDirectory implements AccountDirectory {
     public RedisDirectory(Redis redis, Vertx vertx, String url, Duration timeout, Duration ttl, int maxSize) {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.vertx = Objects.requireNonNull(vertx, "vertx");
-        this.url = Objects.requireNonNull(url, "url");
+        // Only the redacted form is kept: it is what health, /admin/config and the log show.
+        this.url = Redaction.url(Objects.requireNonNull(url, "url"));
         this.timeoutMillis = Math.max(1, timeout.toMillis());
         this.ttlNanos = ttl.toNanos();
         this.cache = Caffeine.newBuilder().maximumSize(maxSize).build();

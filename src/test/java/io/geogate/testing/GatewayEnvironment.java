@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * the same accounts in a real redis-server), {@code unavailable} ({@code geogate.accounts.unavailable}),
  * {@code tls} ({@code trusted} or {@code untrusted}: frankfurt speaks TLS with a self-signed certificate,
  * which geogate is told to trust, or not), {@code cache-ttl} ({@code geogate.accounts.cache.ttl}),
- * {@code max-body} and {@code idle-timeout}
+ * {@code redis-password} (Redis requires it; it is in the configured URL), {@code max-body} and {@code idle-timeout}
  * ({@code geogate.limits.*}). Shutdown has no drain delay, so that test applications stop at once.
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
@@ -77,7 +77,7 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         }
         ports.put("lagos", Ports.free());
         if ("redis".equals(args.get("directory"))) {
-            redis = RedisServer.start(dir);
+            redis = RedisServer.start(dir, java.util.Optional.ofNullable(args.get("redis-password")));
         }
         fixture = new GatewayFixture(Ports.free(), Map.copyOf(ports), dir, now, java.util.Optional.ofNullable(redis));
 

@@ -17,15 +17,22 @@ public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    private final java.util.Optional<String> password;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, java.util.Optional<String> password) {
         this.port = port;
         this.dir = dir;
+        this.password = password;
     }
 
     public static RedisServer start(Path dir) throws Exception {
-        RedisServer server = new RedisServer(Ports.free(), dir);
+        return start(dir, java.util.Optional.empty());
+    }
+
+    /** A server that requires {@code password} (AUTH), when given. */
+    public static RedisServer start(Path dir, java.util.Optional<String> password) throws Exception {
+        RedisServer server = new RedisServer(Ports.free(), dir, password);
         server.startAgain();
         return server;
     }
@@ -35,13 +42,16 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + password.map(p -> ":" + p + "@").orElse("") + "127.0.0.1:" + port;
     }
 
     /** Starts the server (again) on its port and waits until it answers PING. */
     public synchronized void startAgain() throws Exception {
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", dir.toString())
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-server", "--port",
+                Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--enable-debug-command", "yes", "--dir", dir.toString()));
+        password.ifPresent(p -> command.addAll(java.util.List.of("--requirepass", p)));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
@@ -72,14 +82,18 @@ public final class RedisServer implements AutoCloseable {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             socket.setSoTimeout(5000);
-            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String a : args) {
-                request.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
-            }
             OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
             InputStream in = socket.getInputStream();
+            if (password.isPresent()) {
+                out.write(resp("AUTH", password.get()));
+                out.flush();
+                String auth = readLine(in);
+                if (!auth.equals("+OK")) {
+                    throw new IOException("redis refused AUTH: " + auth);
+                }
+            }
+            out.write(resp(args));
+            out.flush();
             String line = readLine(in);
             return switch (line.charAt(0)) {
                 case '+', ':' -> line.substring(1);
@@ -94,6 +108,14 @@ public final class RedisServer implements AutoCloseable {
                 default -> throw new IOException("redis answered " + line);
             };
         }
+    }
+
+    private static byte[] resp(String... args) {
+        StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String a : args) {
+            request.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        }
+        return request.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static String readLine(InputStream in) throws IOException {
