@@ -1,6 +1,7 @@
 package io.geogate.account;
 
 import io.geogate.token.TokenVerifier;
+import io.geogate.token.VerificationPool;
 import io.geogate.token.VerifiedToken;
 import io.vertx.core.Future;
 
@@ -23,10 +24,12 @@ public final class AccountResolver {
 
     private final String header;
     private final Optional<TokenVerifier> tokens;
+    private final VerificationPool pool;
 
-    public AccountResolver(String header, Optional<TokenVerifier> tokens) {
+    public AccountResolver(String header, Optional<TokenVerifier> tokens, VerificationPool pool) {
         this.header = Objects.requireNonNull(header, "header");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.pool = Objects.requireNonNull(pool, "pool");
     }
 
     /** The header that names the account, e.g. {@code X-Account-Id}. */
@@ -36,7 +39,7 @@ public final class AccountResolver {
 
     /** The same resolver with other token keys. */
     public AccountResolver withTokens(Optional<TokenVerifier> other) {
-        return new AccountResolver(header, other);
+        return new AccountResolver(header, other, pool);
     }
 
     /**
@@ -45,9 +48,14 @@ public final class AccountResolver {
      */
     public Future<Identity> resolve(Function<String, List<String>> headers, boolean peerTrusted, AccountDirectory directory) {
         if (tokens.isPresent()) {
-            Optional<String> bearer = bearerToken(headers.apply("Authorization"));
-            if (bearer.isPresent()) {
-                return byToken(tokens.get().verify(bearer.get()), directory);
+            List<String> authorization = headers.apply("Authorization");
+            if (presentsBearer(authorization)) {
+                // Judged by the token alone: two credentials, or a malformed one, make no account, never the header's.
+                Optional<String> bearer = bearerToken(authorization);
+                if (bearer.isEmpty()) {
+                    return Future.succeededFuture(Identity.NO_ACCOUNT);
+                }
+                return pool.verify(tokens.get(), bearer.get()).compose(token -> byToken(token, directory));
             }
         }
         if (!peerTrusted) {
@@ -75,6 +83,20 @@ public final class AccountResolver {
         return byDirectory(t.account(), directory);
     }
 
+    /** Whether any {@code Authorization} value uses the Bearer scheme. */
+    private static boolean presentsBearer(List<String> authorization) {
+        if (authorization == null) {
+            return false;
+        }
+        for (String value : authorization) {
+            String v = value.stripLeading();
+            if (v.regionMatches(true, 0, BEARER.strip(), 0, BEARER.strip().length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Optional<String> bearerToken(List<String> authorization) {
         if (authorization == null || authorization.size() != 1) {
             return Optional.empty();
@@ -83,7 +105,8 @@ public final class AccountResolver {
         if (value.length() <= BEARER.length() || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Optional.empty();
         }
-        return Optional.of(value.substring(BEARER.length()).strip());
+        String token = value.substring(BEARER.length()).strip();
+        return token.isEmpty() || token.contains(",") || token.contains(" ") ? Optional.empty() : Optional.of(token);
     }
 
     /** The home the directory knows for {@code id}, as an identity. */

@@ -205,6 +205,18 @@ public interface GeogateConfig {
         /** A client connection with no traffic for this long is closed (WebSocket clients should ping). */
         @WithDefault("120s")
         Duration idleTimeout();
+
+        /** Longest time from the first byte of a request head (or the accept, for the first) to its last; past this the connection is closed. */
+        @WithDefault("10s")
+        Duration requestHeaderTimeout();
+
+        /** Most client connections open at once on the data plane; past this, new ones are closed at once. */
+        @WithDefault("10000")
+        int maxConnections();
+
+        /** Most concurrent streams an HTTP/2 client may open on one connection. */
+        @WithDefault("128")
+        int maxConcurrentStreams();
     }
 
     /** Graceful shutdown. */

@@ -2,12 +2,14 @@ package io.geogate.live;
 
 import io.geogate.decision.Decider;
 import io.geogate.decision.Decision;
+import io.geogate.evaluation.Evaluation;
 import io.geogate.policy.Policy;
 import io.geogate.policy.Restriction;
 import io.geogate.snapshot.Snapshot;
 import io.geogate.snapshot.SnapshotManager;
-import io.micrometer.core.instrument.Counter;
+import io.geogate.telemetry.AuditLog;
 import io.geogate.telemetry.OwnedMeters;
+import io.micrometer.core.instrument.Counter;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,21 +18,30 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 
 /**
- * Holds the cutoff on exchanges already admitted. A timer is set for each restriction's cutoff in the
- * policy in force (set again whenever the policy changes); when one fires, and whenever a new policy is
- * published, every live exchange is decided again with the facts it was admitted under, and those that
- * would now be refused are ended. Exchanges still allowed (visitors, other countries) are not touched.
+ * Holds the cutoff on exchanges already admitted. When a restriction's cutoff passes, and whenever a
+ * new policy is published, every live exchange is decided again with the facts it was admitted under,
+ * and those that would now be refused are ended. Exchanges still allowed (visitors, other countries)
+ * are not touched; in report-only mode nothing is ended and each would-refuse is audited once.
+ *
+ * <p>The cutoffs follow the wall clock, not a delay measured once: Vert.x timers run on a monotonic
+ * clock, so one long timer would fire late by any step of the wall clock (an NTP correction, a VM
+ * resumed). Instead the clock is read at least every {@link #MAX_WAIT_MILLIS} while the policy has
+ * cutoffs, and a sweep runs whenever a cutoff lies between the previous reading and this one. A step
+ * forward is noticed within that time; after a step back, cutoffs that are ahead again will be
+ * enforced again when they pass.
  */
 @ApplicationScoped
 public class CutoffEnforcer {
 
     private static final Logger LOG = Logger.getLogger(CutoffEnforcer.class);
+
+    /** Longest a timer runs before the wall clock is read again. */
+    static final long MAX_WAIT_MILLIS = 500;
 
     @Inject
     SnapshotManager snapshots;
@@ -47,7 +58,14 @@ public class CutoffEnforcer {
     @Inject
     OwnedMeters meters;
 
-    private final List<Long> timers = new ArrayList<>();
+    @Inject
+    AuditLog audit;
+
+    /** Every cutoff of the policy in force. Guarded by this. */
+    private final NavigableSet<Instant> cutoffs = new TreeSet<>();
+    /** The wall clock at the previous tick. Guarded by this. */
+    private Instant lastTick = Instant.MIN;
+    private long timer = -1;
     private Counter ended;
 
     void start(@Observes StartupEvent event) {
@@ -63,40 +81,64 @@ public class CutoffEnforcer {
     }
 
     private synchronized void schedule(Policy policy) {
-        timers.forEach(vertx::cancelTimer);
-        timers.clear();
-        Instant now = clock.instant();
+        cutoffs.clear();
         for (Restriction r : policy.restrictions()) {
-            if (r.cutoff().isAfter(now)) {
-                timers.add(at(r.cutoff(), r));
-            }
+            cutoffs.add(r.cutoff());
+        }
+        lastTick = clock.instant();
+        arm(lastTick);
+    }
+
+    /** Sets the one timer: to the next cutoff, or {@link #MAX_WAIT_MILLIS}, whichever comes first. */
+    private synchronized void arm(Instant now) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
+        if (cutoffs.isEmpty()) {
+            return;
+        }
+        Instant next = cutoffs.higher(now);
+        long untilNext = next == null ? MAX_WAIT_MILLIS : next.toEpochMilli() - now.toEpochMilli();
+        // +1: a timer may fire up to a millisecond early on a coarse clock; the tick then just re-arms.
+        long delay = Math.max(1, Math.min(MAX_WAIT_MILLIS, untilNext + 1));
+        timer = vertx.setTimer(delay, id -> tick());
+    }
+
+    private void tick() {
+        Instant passed;
+        synchronized (this) {
+            timer = -1;
+            Instant now = clock.instant();
+            // Cutoffs in (lastTick, now]; none when the clock went back, and those ahead again are due later.
+            passed = now.isAfter(lastTick) ? cutoffs.subSet(lastTick, false, now, true).stream().reduce((a, b) -> b).orElse(null)
+                    : null;
+            lastTick = now;
+            arm(now);
+        }
+        if (passed != null) {
+            sweep("cutoff at " + passed);
         }
     }
 
-    /** A timer for the cutoff; one that fires a little early (clock granularity) sets itself again. */
-    private long at(Instant cutoff, Restriction r) {
-        long delay = Math.max(1, Duration.between(clock.instant(), cutoff).toMillis() + 1);
-        return vertx.setTimer(delay, id -> {
-            if (clock.instant().isBefore(cutoff)) {
-                synchronized (this) {
-                    timers.add(at(cutoff, r));
-                }
-                return;
-            }
-            sweep("cutoff of " + r.country() + " at " + cutoff);
-        });
-    }
-
-    /** Decides every live exchange again now and ends those that would be refused. */
+    /**
+     * Decides every live exchange again now and ends those that would be refused; in report-only mode,
+     * audits each would-refuse once instead.
+     */
     public void sweep(String why) {
         Snapshot snapshot = snapshots.current();
         Instant now = clock.instant();
         int count = 0;
         for (LiveExchange exchange : exchanges.snapshot()) {
             Decision d = Decider.decide(exchange.facts(), snapshot.policy().policy(), now);
-            if (d instanceof Decision.Refuse refuse && refuse.enforced()) {
+            if (!(d instanceof Decision.Refuse refuse)) {
+                continue;
+            }
+            if (refuse.enforced()) {
                 exchange.refuse(refuse);
                 count++;
+            } else if (exchange.firstWouldRefuse()) {
+                audit.decided(new Evaluation.Decided(exchange.client(), exchange.facts(), refuse, snapshot.policy().version()), now);
             }
         }
         if (count > 0) {

@@ -1,14 +1,18 @@
 package io.geogate.live;
 
+import io.geogate.address.ClientAddress;
 import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
 
 /**
  * A request geogate admitted that is still going: a request in flight, a streamed response, an HTTP/2
- * stream, a WebSocket tunnel. It keeps the facts it was admitted under, so that it can be decided
- * again when a cutoff passes or the policy changes.
+ * stream, a WebSocket (waiting for its datacenter's answer, or tunnelled). It keeps the facts it was
+ * admitted under, so that it can be decided again when a cutoff passes or the policy changes.
  */
 public interface LiveExchange {
+
+    /** The client it was admitted for. */
+    ClientAddress client();
 
     Facts facts();
 
@@ -24,4 +28,10 @@ public interface LiveExchange {
 
     /** Ends the exchange because the gateway is stopping: a WebSocket gets close code 1001 (going away). */
     void goAway();
+
+    /**
+     * True the first time it is asked and false after: report-only mode audits a would-refuse once per
+     * exchange, however many sweeps find it.
+     */
+    boolean firstWouldRefuse();
 }

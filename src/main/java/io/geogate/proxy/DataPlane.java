@@ -16,7 +16,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.Http2Settings;
+import io.geogate.telemetry.OwnedMeters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -66,27 +72,49 @@ public class DataPlane {
     @Inject
     Draining draining;
 
+    @Inject
+    OwnedMeters meters;
+
     private volatile String deploymentId;
+    private final AtomicInteger open = new AtomicInteger();
+    private Counter refusedConnections;
 
     void start(@Observes @Priority(10) StartupEvent event) throws Exception {
         // Load the inputs (or fail start-up on a bad policy) before the first client can connect.
         snapshots.current();
-        Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), metrics::upstream);
+        refusedConnections = meters.own(Counter.builder("geogate.connections.refused")
+                .description("client connections closed at once because geogate.limits.max-connections were open")
+                .register(meters.registry()));
+        meters.own(Gauge.builder("geogate.connections", open::get).description("open client connections on the data plane")
+                .register(meters.registry()));
+        Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), metrics::upstream, exchanges,
+                snapshots.current().policy().policy());
+        snapshots.onPublish((before, after) -> upstreams.retainOnly(after.policy().policy()));
+        meters.own(Gauge.builder("geogate.upstream.clients", upstreams::open)
+                .description("datacenter clients (connection pools) open").register(meters.registry()));
         GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges, config.limits(),
-                draining);
+                draining, config.upstream().timeout().toMillis());
+        GeogateConfig.Limits limits = config.limits();
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(config.listen().port())
                 .setHost(config.listen().host())
                 .setHttp2ClearTextEnabled(true)
-                .setMaxHeaderSize(config.limits().maxHeaderSize())
-                .setIdleTimeout((int) Math.max(1, config.limits().idleTimeout().toSeconds()))
-                .setIdleTimeoutUnit(TimeUnit.SECONDS);
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds()))
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams())
+                        .setMaxHeaderListSize(limits.maxHeaderSize()))
+                // CVE-2023-44487 (rapid reset): a client resetting more streams than this in the window is disconnected.
+                .setHttp2RstFloodMaxRstFramePerWindow(limits.maxConcurrentStreams() * 2)
+                .setHttp2RstFloodWindowDuration(30)
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+        long headerMillis = Math.max(1, limits.requestHeaderTimeout().toMillis());
         int instances = eventLoops();
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
                     @Override
                     public void start(Promise<Void> started) {
-                        vertx.createHttpServer(options)
-                                .connectionHandler(draining::accepted)
+                        new DataPlaneServer(vertx, options, headerMillis)
+                                .connectionHandler(DataPlane.this::accepted)
                                 .invalidRequestHandler(DataPlane::invalid)
                                 .requestHandler(handler).listen()
                                 .<Void>mapEmpty().onComplete(started);
@@ -95,6 +123,21 @@ public class DataPlane {
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.infof("data plane listening on %s:%d (%d event-loop instances)", config.listen().host(),
                 config.listen().port(), instances);
+    }
+
+    /**
+     * Every new client connection: refused while shutting down or past {@code geogate.limits.max-connections},
+     * otherwise counted until it closes.
+     */
+    private void accepted(HttpConnection connection) {
+        if (open.incrementAndGet() > config.limits().maxConnections()) {
+            open.decrementAndGet();
+            refusedConnections.increment();
+            connection.close();
+            return;
+        }
+        connection.closeHandler(v -> open.decrementAndGet());
+        draining.accepted(connection);
     }
 
     /** Quarkus's event-loop count ({@code quarkus.vertx.event-loops-size}, by default twice the cores). */

@@ -3,6 +3,7 @@ package io.geogate.proxy;
 import io.geogate.address.ClientAddress;
 import io.geogate.address.IpLiteral;
 import io.geogate.config.GeogateConfig;
+import io.geogate.decision.Decider;
 import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
 import io.geogate.decision.Reason;
@@ -43,9 +44,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     private final LiveExchanges exchanges;
     private final GeogateConfig.Limits limits;
     private final Draining draining;
+    private final long upstreamTimeoutMillis;
 
     GatewayHandler(SnapshotManager snapshots, Clock clock, Upstreams upstreams, Evaluator evaluator, DecisionRecorder recorder,
-                   LiveExchanges exchanges, GeogateConfig.Limits limits, Draining draining) {
+                   LiveExchanges exchanges, GeogateConfig.Limits limits, Draining draining, long upstreamTimeoutMillis) {
+        this.upstreamTimeoutMillis = upstreamTimeoutMillis;
         this.limits = limits;
         this.draining = draining;
         this.snapshots = snapshots;
@@ -58,6 +61,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest request) {
+        HeaderDeadline.headArrived(request);
         if (draining.isRefused(request.connection())) {
             request.connection().close();
             return;
@@ -75,30 +79,48 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             return;
         }
         ClientAddress client = snapshot.addresses().resolve(peer.get(), request.headers()::getAll);
+        Context context = Vertx.currentContext();
         evaluator.evaluate(snapshot, client,
                         snapshot.identities().resolve(request.headers()::getAll, client.peerTrusted(), snapshot.accounts()), now)
                 .onComplete(ar -> {
                     Evaluation evaluation = ar.succeeded() ? ar.result()
                             : new Evaluation.Unavailable(client, "evaluation-failed", "the request could not be evaluated");
-                    recorder.record(evaluation, now);
                     if (evaluation instanceof Evaluation.Decided d) {
-                        decided(request, snapshot, d);
+                        admit(request, d, context);
                     } else {
+                        recorder.record(evaluation, now);
                         Evaluation.Unavailable u = (Evaluation.Unavailable) evaluation;
                         unavailable(request, u.reason(), u.detail());
                     }
                 });
     }
 
-    private void decided(HttpServerRequest request, Snapshot snapshot, Evaluation.Decided d) {
-        if (d.decision() instanceof Decision.Refuse refuse && refuse.enforced()) {
+    /**
+     * Registers the exchange as live first and decides after, with the snapshot and the instant of now: a
+     * cutoff or a policy change that came while the facts were being established (a Redis lookup, say)
+     * is seen either by this decision or, once registered, by the sweep. No admission escapes both.
+     */
+    private void admit(HttpServerRequest request, Evaluation.Decided established, Context context) {
+        ProxiedExchange exchange = ProxiedExchange.track(request, established.client(), established.facts(), context, exchanges);
+        Snapshot snapshot = snapshots.current();
+        Instant now = clock.instant();
+        Decision decision = Decider.decide(established.facts(), snapshot.policy().policy(), now);
+        Evaluation.Decided d = new Evaluation.Decided(established.client(), established.facts(), decision,
+                snapshot.policy().version());
+        recorder.record(d, now);
+        if (decision instanceof Decision.Refuse refuse && refuse.enforced()) {
+            exchange.abandon();
             refuse(request, refuse, d.client());
-        } else {
-            forward(request, snapshot, d.client(), d.facts(), d.decision());
+            return;
         }
+        forward(request, snapshot, d, exchange, context);
     }
 
-    private void forward(HttpServerRequest request, Snapshot snapshot, ClientAddress client, Facts facts, Decision decision) {
+    private void forward(HttpServerRequest request, Snapshot snapshot, Evaluation.Decided d, ProxiedExchange exchange,
+                         Context context) {
+        ClientAddress client = d.client();
+        Facts facts = d.facts();
+        Decision decision = d.decision();
         MultiMap headers = request.headers();
         headers.remove(GatewayHeaders.GEO_COUNTRY).remove(GatewayHeaders.ACCOUNT_HOME).remove(GatewayHeaders.DECISION);
         if (!client.peerTrusted()) {
@@ -113,13 +135,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             request.response().putHeader("Sunset", GatewayHeaders.httpDate(r.cutoff()));
             r.blockedBy().ifPresent(uri -> request.response().putHeader("Link", "<" + uri + ">; rel=\"sunset\""));
         }
-        Context context = Vertx.currentContext();
+        boolean audited = decision instanceof Decision.Refuse;
+        Upstreams.Upstream upstream = upstreams.lease(decision.datacenter());
         if (isWebSocketUpgrade(request)) {
-            upstreams.webSocket(request, decision.datacenter(), facts, context, exchanges);
+            // The tunnel takes the registration over from here, while the datacenter's answer to the upgrade is pending.
+            WebSocketTunnel.open(request, upstream, upstreamTimeoutMillis, client, facts, context, exchanges, audited,
+                    upstream::release);
             return;
         }
-        ProxiedExchange.track(request, client, facts, context, exchanges);
-        upstreams.proxyFor(decision.datacenter()).handle(request);
+        exchange.whenEnded(upstream::release);
+        exchange.auditedAtAdmission(audited);
+        upstream.proxy().handle(request);
     }
 
     private static boolean isWebSocketUpgrade(HttpServerRequest request) {
@@ -173,6 +199,13 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             reject(request, 431, "Request Header Fields Too Large", "more than " + limits.maxHeaderCount() + " header fields");
             return false;
         }
+        for (java.util.Map.Entry<String, String> header : request.headers()) {
+            if (hasControl(header.getValue())) {
+                // A bare CR or LF, or a NUL, could end a header line early in a datacenter's parser.
+                reject(request, 400, "Bad Request", "a header value holds a control character");
+                return false;
+            }
+        }
         String length = request.getHeader("Content-Length");
         if (length != null && limits.maxBody().isPresent()) {
             try {
@@ -186,6 +219,16 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             }
         }
         return true;
+    }
+
+    private static boolean hasControl(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A client error the gateway answers itself; the connection is closed, as the request may be half-read. */

@@ -8,11 +8,19 @@ import io.geogate.live.LiveExchanges;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * A request being proxied, from admission until its response ends or its connection closes: plain
- * requests, streamed responses (server-sent events, long polls) and HTTP/2 streams alike. Ending a
- * started response resets it: an HTTP/2 stream gets {@code RST_STREAM}, an HTTP/1.1 exchange its
- * connection closed, which also makes vertx-http-proxy reset the request to the upstream.
+ * requests, streamed responses (server-sent events, long polls) and HTTP/2 streams alike.
+ *
+ * <p>Exactly one party writes the client's response, decided once on the request's event loop: the
+ * datacenter's answer (once {@link #claimResponse} has succeeded) or the gateway's 451 (once
+ * {@link #refuse} found the response unclaimed). A refusal after the datacenter's answer has started
+ * resets it instead: an HTTP/2 stream gets {@code RST_STREAM}, an HTTP/1.1 exchange its connection
+ * closed. So a client gets the whole upstream response, a 451, or a reset; never two heads, never a
+ * head followed by nothing.
  */
 final class ProxiedExchange implements LiveExchange {
 
@@ -22,11 +30,20 @@ final class ProxiedExchange implements LiveExchange {
     /** How long a short response already being written may take to finish once refused. */
     private static final long FINISH_WITHIN_MILLIS = 900;
 
+    private enum State { WAITING, RESPONDING, REFUSED, ENDED }
+
     private final HttpServerRequest request;
     private final ClientAddress client;
     private final Facts facts;
     private final Context context;
     private final LiveExchanges registry;
+    private final AtomicBoolean wouldRefuseAudited = new AtomicBoolean();
+    /** Confined to the request's event loop, like {@link #state}. */
+    private Runnable onEnd = () -> { };
+    /** Confined to the request's event loop. */
+    private State state = State.WAITING;
+    /** Written on the event loop, read by the shutdown thread. */
+    private volatile boolean longLived;
 
     private ProxiedExchange(HttpServerRequest request, ClientAddress client, Facts facts, Context context,
                             LiveExchanges registry) {
@@ -37,12 +54,56 @@ final class ProxiedExchange implements LiveExchange {
         this.registry = registry;
     }
 
-    /** Registers the request until its response ends or its connection goes. */
-    static void track(HttpServerRequest request, ClientAddress client, Facts facts, Context context, LiveExchanges registry) {
+    /** Registers the request, on its event loop, until its response ends or its connection goes. */
+    static ProxiedExchange track(HttpServerRequest request, ClientAddress client, Facts facts, Context context,
+                                 LiveExchanges registry) {
         ProxiedExchange exchange = new ProxiedExchange(request, client, facts, context, registry);
-        registry.add(exchange);
-        request.response().endHandler(v -> registry.remove(exchange));
-        request.response().closeHandler(v -> registry.remove(exchange));
+        registry.add(request, exchange);
+        request.response().endHandler(v -> exchange.ended());
+        request.response().closeHandler(v -> exchange.ended());
+        return exchange;
+    }
+
+    /** Runs {@code action} once the exchange is over, however it ends (at once if it is over already). */
+    void whenEnded(Runnable action) {
+        if (state == State.ENDED) {
+            action.run();
+        } else {
+            onEnd = action;
+        }
+    }
+
+    /** Whether its admission was audited as a would-refuse (report-only), so that no sweep audits it again. */
+    void auditedAtAdmission(boolean audited) {
+        wouldRefuseAudited.set(audited);
+    }
+
+    /** Forgets an exchange that will not be proxied after all (refused at admission). */
+    void abandon() {
+        ended();
+    }
+
+    /** The exchange registered for {@code request}, if it is a proxied one. */
+    static ProxiedExchange of(LiveExchanges registry, HttpServerRequest request) {
+        return registry.get(request).filter(ProxiedExchange.class::isInstance).map(ProxiedExchange.class::cast).orElse(null);
+    }
+
+    /**
+     * Called on the event loop when an answer for the client is ready to be sent (the datacenter's, or the
+     * gateway's 502/504): true if it may be sent, false if the gateway has answered 451 already.
+     */
+    boolean claimResponse(String contentType) {
+        if (state != State.WAITING) {
+            return false;
+        }
+        state = State.RESPONDING;
+        longLived = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        return true;
+    }
+
+    @Override
+    public ClientAddress client() {
+        return client;
     }
 
     @Override
@@ -52,36 +113,45 @@ final class ProxiedExchange implements LiveExchange {
 
     @Override
     public boolean longLived() {
-        String type = request.response().headers().get("Content-Type");
-        return type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream");
+        return longLived;
+    }
+
+    @Override
+    public boolean firstWouldRefuse() {
+        return wouldRefuseAudited.compareAndSet(false, true);
     }
 
     /**
-     * Not yet answered: answered 451 now (the upstream's answer, when it comes, is dropped by
-     * {@link UpstreamFailures}). An event stream already flowing: reset now. Any other response
-     * already flowing: reset if it has not finished within 900 ms.
+     * Not yet answered: answered 451 now (the datacenter's answer, when it comes, is dropped). An event
+     * stream already flowing: reset now. Any other response already flowing: reset if it has not
+     * finished within 900 ms.
      */
     @Override
     public void refuse(Decision.Refuse refusal) {
         context.runOnContext(v -> {
-            if (request.response().ended()) {
-                return;
-            }
-            if (request.response().headWritten()) {
-                if (longLived()) {
-                    reset();
-                } else {
-                    // A short answer already on its way may finish, within the second the contract allows.
-                    context.owner().setTimer(FINISH_WITHIN_MILLIS, id -> {
-                        if (!request.response().ended()) {
-                            reset();
-                        }
-                    });
+            switch (state) {
+                case WAITING -> {
+                    state = State.REFUSED;
+                    // Nothing of a notice or of the datacenter may leak into the gateway's own answer.
+                    request.response().headers().clear();
+                    request.response().putHeader("Connection", "close");
+                    GatewayHandler.refuse(request, refusal, client);
+                    ended();
                 }
-            } else {
-                request.response().headers().remove("Sunset").remove("Link");
-                request.response().putHeader("Connection", "close");
-                GatewayHandler.refuse(request, refusal, client);
+                case RESPONDING -> {
+                    if (longLived) {
+                        reset();
+                    } else {
+                        // A short answer already on its way may finish, within the second the contract allows.
+                        context.owner().setTimer(FINISH_WITHIN_MILLIS, id -> {
+                            if (state == State.RESPONDING) {
+                                reset();
+                            }
+                        });
+                    }
+                }
+                default -> {
+                }
             }
         });
     }
@@ -89,7 +159,7 @@ final class ProxiedExchange implements LiveExchange {
     @Override
     public void goAway() {
         context.runOnContext(v -> {
-            if (!request.response().ended()) {
+            if (state == State.WAITING || state == State.RESPONDING) {
                 reset();
             }
         });
@@ -97,10 +167,18 @@ final class ProxiedExchange implements LiveExchange {
 
     /**
      * Resets the response and forgets the exchange: a reset the gateway makes itself fires neither the
-     * response's end handler nor its close handler, so they would never remove it.
+     * response's end handler nor its close handler.
      */
     private void reset() {
         request.response().reset(CANCEL);
-        registry.remove(this);
+        ended();
+    }
+
+    private void ended() {
+        if (state != State.ENDED) {
+            state = State.ENDED;
+            registry.remove(request, this);
+            onEnd.run();
+        }
     }
 }

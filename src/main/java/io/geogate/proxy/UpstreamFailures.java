@@ -1,25 +1,34 @@
 package io.geogate.proxy;
 
+import io.geogate.live.LiveExchanges;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyInterceptor;
 import io.vertx.httpproxy.ProxyRequest;
 import io.vertx.httpproxy.ProxyResponse;
 
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Turns an upstream that fails into problem+json: 502 when it cannot be reached or breaks the
- * exchange, 504 when its response headers take longer than the upstream timeout, 503 when its
- * connection pool and wait queue are full, 413 when {@link BodyLimit} cut the request body. The timer covers
- * only the wait for headers: a long streamed response body is not cut by it.
+ * The gateway's side of every proxied exchange with a datacenter.
+ * <ul>
+ * <li>Failures become problem+json: 502 when the datacenter cannot be reached or breaks the exchange,
+ * 504 when its response headers take longer than the upstream timeout, 503 when its connection pool
+ * and wait queue are full, 413 when a chunked body crossed {@code geogate.limits.max-body}.</li>
+ * <li>The upstream timeout starts when the request body has been sent, as Envoy's route timeout does:
+ * a slow upload is never cut by it (the idle timeout covers a stalled client), and a long streamed
+ * response body is not either.</li>
+ * <li>An answer reaches the client only if its {@link ProxiedExchange} lets it claim the response; once
+ * the gateway has answered 451 (a request refused in flight), the datacenter's answer is drained.</li>
+ * </ul>
  */
 final class UpstreamFailures implements ProxyInterceptor {
 
@@ -30,27 +39,39 @@ final class UpstreamFailures implements ProxyInterceptor {
     private final long timeoutMillis;
     private final String datacenter;
     private final UpstreamObserver observer;
+    private final LiveExchanges registry;
+    private final long maxBody;
 
-    UpstreamFailures(Vertx vertx, long timeoutMillis, String datacenter, UpstreamObserver observer) {
+    UpstreamFailures(Vertx vertx, long timeoutMillis, String datacenter, UpstreamObserver observer, LiveExchanges registry,
+                     Optional<Long> maxBody) {
         this.vertx = vertx;
         this.timeoutMillis = timeoutMillis;
         this.datacenter = datacenter;
         this.observer = observer;
+        this.registry = registry;
+        this.maxBody = maxBody.orElse(Long.MAX_VALUE);
     }
 
     @Override
     public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
         Promise<ProxyResponse> outcome = Promise.promise();
         long start = System.nanoTime();
-        long timer = vertx.setTimer(timeoutMillis, id -> {
-            if (outcome.tryComplete(problem(context, 504, "Gateway Timeout",
-                    "datacenter " + datacenter + " did not answer within " + timeoutMillis + " ms"))) {
-                observer.exchanged(datacenter, "timeout", System.nanoTime() - start);
-                resetOrigin(context);
-            }
-        });
+        long[] timer = {-1};
+        boolean[] exceeded = {false};
+        Body body = context.request().getBody();
+        context.request().setBody(Body.body(new RequestBody(body.stream(), maxBody,
+                () -> timer[0] = outcome.future().isComplete() ? -1 : vertx.setTimer(timeoutMillis, id -> {
+                    if (outcome.tryComplete(problem(context, 504, "Gateway Timeout",
+                            "datacenter " + datacenter + " did not answer within " + timeoutMillis + " ms"))) {
+                        observer.exchanged(datacenter, "timeout", System.nanoTime() - start);
+                        resetOrigin(context);
+                    }
+                }),
+                () -> exceeded[0] = true), body.length()));
         context.sendRequest().onComplete(ar -> {
-            vertx.cancelTimer(timer);
+            if (timer[0] >= 0) {
+                vertx.cancelTimer(timer[0]);
+            }
             if (ar.succeeded()) {
                 if (outcome.tryComplete(ar.result())) {
                     observer.exchanged(datacenter, ar.result().getStatusCode() / 100 + "xx", System.nanoTime() - start);
@@ -58,7 +79,7 @@ final class UpstreamFailures implements ProxyInterceptor {
                     // Answered too late: drained, not reset; its connection may already serve another request.
                     ar.result().release();
                 }
-            } else if (Boolean.TRUE.equals(context.get(BodyLimit.EXCEEDED, Boolean.class))) {
+            } else if (exceeded[0]) {
                 outcome.tryComplete(problem(context, 413, "Content Too Large", "the request body is larger than allowed")
                         .putHeader("Connection", "close"));
             } else if (ar.cause() instanceof ConnectionPoolTooBusyException) {
@@ -73,13 +94,15 @@ final class UpstreamFailures implements ProxyInterceptor {
         return outcome.future();
     }
 
-    /**
-     * The upstream's answer, unless the gateway has answered the client already (a request refused while
-     * in flight): then it is dropped.
-     */
+    /** The answer goes to the client only if the exchange still owns its response; otherwise it is drained. */
     @Override
     public Future<Void> handleProxyResponse(ProxyContext context) {
-        if (context.request().proxiedRequest().response().ended()) {
+        HttpServerRequest client = context.request().proxiedRequest();
+        ProxiedExchange exchange = ProxiedExchange.of(registry, client);
+        boolean mine = exchange != null
+                ? exchange.claimResponse(context.response().headers().get("Content-Type"))
+                : !client.response().ended() && !client.response().closed();
+        if (!mine) {
             // Drained, not reset: a reset would close the pooled connection under whatever request uses it next.
             context.response().release();
             return Future.succeededFuture();
@@ -95,7 +118,7 @@ final class UpstreamFailures implements ProxyInterceptor {
     }
 
     private ProxyResponse problem(ProxyContext context, int status, String title, String detail) {
-        JsonObject body = Problem.of(status, title, detail).put("datacenter", datacenter);
+        Buffer body = Problem.of(status, title, detail).put("datacenter", datacenter).toBuffer();
         ProxyRequest request = context.request();
         HttpServerRequest client = request.proxiedRequest();
         if (!client.response().headWritten()) {
@@ -109,6 +132,6 @@ final class UpstreamFailures implements ProxyInterceptor {
                 .setStatusCode(status)
                 .putHeader("Content-Type", Problem.CONTENT_TYPE)
                 .putHeader("Cache-Control", "no-store")
-                .setBody(Body.body(body.toBuffer()));
+                .setBody(Body.body(body));
     }
 }

@@ -21,6 +21,7 @@ import io.geogate.policy.PolicyParser;
 import io.geogate.token.InvalidTokenKeysException;
 import io.geogate.token.TokenKeys;
 import io.geogate.token.TokenVerifier;
+import io.geogate.token.VerificationPool;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import jakarta.enterprise.inject.Instance;
@@ -72,6 +73,9 @@ public class SnapshotManager {
     @Inject
     Instance<Redis> redis;
 
+    /** Token signatures checked at once on worker threads; past this, requests needing one answer 503. */
+    private static final int MAX_TOKEN_CHECKS_IN_FLIGHT = 256;
+
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private final Map<Component, FileStamp> stamps = new EnumMap<>(Component.class);
     // Read by readiness checks and the admin API while a reload may hold the lock for seconds.
@@ -103,7 +107,8 @@ public class SnapshotManager {
         AccountResolver identities;
         tokenKeyPath().ifPresent(p -> stamps.put(Component.JWT_KEYS, FileStamp.of(p)));
         try {
-            identities = new AccountResolver(config.accounts().header(), tokenVerifier(loadTokenKeys()));
+            identities = new AccountResolver(config.accounts().header(), tokenVerifier(loadTokenKeys()),
+                    new VerificationPool(vertx, MAX_TOKEN_CHECKS_IN_FLIGHT));
         } catch (InvalidTokenKeysException e) {
             throw new IllegalStateException("geogate.accounts.jwt.public-key: " + e.getMessage(), e);
         }
@@ -271,9 +276,21 @@ public class SnapshotManager {
         refusals.put(component, new Refusal(component, source, clock.instant(), error));
     }
 
+    /**
+     * Puts {@code next} in force, then tells the listeners. The snapshot is in force from the swap on,
+     * whole: a listener that fails is logged and cannot undo it, stop the other listeners, or fail the
+     * reload or admin call that published it (which has already persisted its input).
+     */
     private void publish(Snapshot next) {
         Snapshot before = current.getAndSet(next);
-        listeners.forEach(l -> l.accept(before, next));
+        for (BiConsumer<Snapshot, Snapshot> listener : listeners) {
+            try {
+                listener.accept(before, next);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "a listener failed on publishing policy %s; the snapshot is in force regardless",
+                        next.policy().version());
+            }
+        }
     }
 
     private PolicyInForce loadPolicy(Path path) throws IOException, InvalidPolicyException {

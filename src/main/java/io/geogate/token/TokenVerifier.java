@@ -31,12 +31,20 @@ public final class TokenVerifier {
 
     private static final int CACHE_SIZE = 50_000;
 
+    /** Longer than any token geogate accepts; refused without parsing. */
+    public static final int MAX_TOKEN_CHARS = 8192;
+
+    /** How long a refused token stays refused without being checked again (it cannot become valid). */
+    private static final Duration REFUSED_FOR = Duration.ofMinutes(10);
+
     private final DefaultJWTParser parser;
     private final String homeClaim;
     private final Duration clockSkew;
     private final Clock clock;
     private final TokenKeys keys;
     private final Cache<String, VerifiedToken> verified;
+    /** Tokens refused before, so that replaying a bad token costs a lookup, not a signature check. */
+    private final Cache<String, Boolean> refused;
 
     public TokenVerifier(TokenKeys keys, String issuer, Optional<String> audience, String homeClaim, Duration clockSkew,
                          Clock clock) {
@@ -62,25 +70,50 @@ public final class TokenVerifier {
         info.setMaxTimeToLiveSecs(0L);
         this.parser = new DefaultJWTParser(info);
         this.verified = Caffeine.newBuilder().maximumSize(CACHE_SIZE).build();
+        // Weighed by length, so that long junk tokens cannot make the cache large: at most about 16 MB of keys.
+        this.refused = Caffeine.newBuilder().maximumWeight(8L * 1024 * 1024).<String, Boolean>weigher((k, v) -> k.length())
+                .expireAfterWrite(REFUSED_FOR).build();
     }
 
     public TokenKeys keys() {
         return keys;
     }
 
-    /** The token's account and home if it is valid; empty for anything else (it then counts as no account). */
-    public Optional<VerifiedToken> verify(String token) {
-        Instant now = clock.instant();
+    /**
+     * The verdict on {@code token} if it can be given without checking a signature: a token verified
+     * before (until it expires), one refused before, or one too long to be a token. Empty when the
+     * signature must be checked: {@link #verify} then, off the event loop.
+     */
+    public Optional<Optional<VerifiedToken>> known(String token) {
+        if (token.length() > MAX_TOKEN_CHARS) {
+            return Optional.of(Optional.empty());
+        }
         VerifiedToken cached = verified.getIfPresent(token);
         if (cached != null) {
-            if (now.isBefore(cached.expires().plus(clockSkew))) {
-                return Optional.of(cached);
+            if (clock.instant().isBefore(cached.expires().plus(clockSkew))) {
+                return Optional.of(Optional.of(cached));
             }
             verified.invalidate(token);
-            return Optional.empty();
+            return Optional.of(Optional.empty());
+        }
+        return refused.getIfPresent(token) != null ? Optional.of(Optional.empty()) : Optional.empty();
+    }
+
+    /**
+     * The token's account and home if it is valid; empty for anything else (it then counts as no account).
+     * May check a signature: call it off the event loop unless {@link #known} had the answer.
+     */
+    public Optional<VerifiedToken> verify(String token) {
+        Optional<Optional<VerifiedToken>> known = known(token);
+        if (known.isPresent()) {
+            return known.get();
         }
         Optional<VerifiedToken> fresh = parse(token);
-        fresh.ifPresent(v -> verified.put(token, v));
+        if (fresh.isPresent()) {
+            verified.put(token, fresh.get());
+        } else {
+            refused.put(token, Boolean.TRUE);
+        }
         return fresh;
     }
 

@@ -235,6 +235,20 @@ class GatewayTest {
         assertThat(seen.getString("sha256")).isEqualTo(Pattern.sha256(size));
     }
 
+    @Test
+    void aSlowUploadIsNeverCutByTheUpstreamTimeout() throws Exception {
+        long size = 2L * MIB;
+        // About 3 s of upload against the 1 s upstream timeout, which only starts once the body is sent.
+        PatternStream slow = PatternStream.throttled(size, 700_000);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/upload"))
+                .header("X-Forwarded-For", "85.214.0.1").header("X-Account-Id", "bob")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)).build();
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(JsonPath.from(response.body()).getLong("bytes")).isEqualTo(size);
+    }
+
     /** The upload pauses after its first MiB until frankfurt has received half of it: a buffering proxy would never let it. */
     private boolean upstreamHasStartedReceiving() {
         HttpClient direct = HttpClient.newHttpClient();

@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * the same accounts in a real redis-server), {@code unavailable} ({@code geogate.accounts.unavailable}),
  * {@code tls} ({@code trusted} or {@code untrusted}: frankfurt speaks TLS with a self-signed certificate,
  * which geogate is told to trust, or not), {@code cache-ttl} ({@code geogate.accounts.cache.ttl}),
- * {@code redis-password} (Redis requires it; it is in the configured URL), {@code max-body} and {@code idle-timeout}
+ * {@code redis-password} (Redis requires it; it is in the configured URL), {@code redis-timeout},
+ * {@code header-timeout}, {@code max-connections} ({@code geogate.limits.*}), {@code upstream-connections} (both
+ * {@code geogate.upstream.max-connections} and {@code max-waiting}), {@code max-body} and {@code idle-timeout}
  * ({@code geogate.limits.*}). Shutdown has no drain delay, so that test applications stop at once.
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
@@ -116,6 +118,19 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         if ("redis".equals(args.get("directory"))) {
             config.put("geogate.accounts.directory", "redis");
             config.put("geogate.accounts.redis.url", redis.url());
+        }
+        if (args.containsKey("redis-timeout")) {
+            config.put("geogate.accounts.redis.timeout", args.get("redis-timeout"));
+        }
+        if (args.containsKey("header-timeout")) {
+            config.put("geogate.limits.request-header-timeout", args.get("header-timeout"));
+        }
+        if (args.containsKey("max-connections")) {
+            config.put("geogate.limits.max-connections", args.get("max-connections"));
+        }
+        if (args.containsKey("upstream-connections")) {
+            config.put("geogate.upstream.max-connections", args.get("upstream-connections"));
+            config.put("geogate.upstream.max-waiting", args.get("upstream-connections"));
         }
         if (args.containsKey("cache-ttl")) {
             config.put("geogate.accounts.cache.ttl", args.get("cache-ttl"));

@@ -24,9 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code /download/N}: N bytes of {@link Pattern}; with {@code ?hold}, the first MiB, then the rest
  * only after {@code /release} is called directly on this server.</li>
  * <li>{@code /slow/MS}: answers after MS milliseconds.</li>
+ * <li>{@code /held}: answers (as the echo) only when {@link #releaseHeld()} is called, in process.</li>
  * <li>{@code /received}: bytes of the current upload read so far (called directly, not through geogate).</li>
  * <li>{@code /sse}: a server-sent-event stream, one event every 100 ms, until the client goes.</li>
- * <li>any WebSocket: echoes each text message prefixed with the datacenter's name.</li>
+ * <li>any WebSocket: echoes each text message prefixed with the datacenter's name; on {@code /ws-slow/MS}
+ * the upgrade is accepted only after MS milliseconds.</li>
  * </ul>
  */
 public final class TestUpstream {
@@ -39,11 +41,46 @@ public final class TestUpstream {
     private final AtomicLong uploadedSoFar = new AtomicLong();
     private volatile Promise<Void> release = Promise.promise();
 
+    /** Requests to {@code /held} of every upstream in this JVM, waiting to be answered. */
+    private static final java.util.Set<Runnable> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Answers every request waiting on {@code /held}, on any upstream; returns how many there were. */
+    public static int releaseHeld() {
+        int n = 0;
+        for (Runnable r : java.util.List.copyOf(HELD)) {
+            if (HELD.remove(r)) {
+                r.run();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Every request any upstream in this JVM received: its path and the decision header geogate gave it. */
+    private static final java.util.List<String> SEEN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The requests upstreams have received, as {@code "<path> <X-Geogate-Decision>"}. */
+    public static java.util.List<String> seen() {
+        return java.util.List.copyOf(SEEN);
+    }
+
+    /** How many requests wait on {@code /held}. */
+    public static int held() {
+        return HELD.size();
+    }
+
     private TestUpstream(Vertx vertx, String name, io.vertx.core.http.HttpServerOptions options) {
         this.name = name;
         this.vertx = vertx;
         this.server = vertx.createHttpServer(options).requestHandler(this::handle)
-                .webSocketHandler(ws -> ws.textMessageHandler(text -> ws.writeTextMessage(name + ":" + text)));
+                .webSocketHandler(ws -> {
+                    if (ws.path().startsWith("/ws-slow/")) {
+                        Promise<Integer> handshake = Promise.promise();
+                        ws.setHandshake(handshake.future());
+                        vertx.setTimer(Long.parseLong(ws.path().substring("/ws-slow/".length())), id -> handshake.tryComplete(101));
+                    }
+                    ws.textMessageHandler(text -> ws.writeTextMessage(name + ":" + text));
+                });
     }
 
     public static TestUpstream start(Vertx vertx, String name) throws Exception {
@@ -76,6 +113,7 @@ public final class TestUpstream {
 
     private void handle(HttpServerRequest req) {
         String path = req.path();
+        SEEN.add(path + " " + req.getHeader("X-Geogate-Decision"));
         if (path.startsWith("/download/")) {
             download(req, Long.parseLong(path.substring("/download/".length())), req.params().contains("hold"));
         } else if (path.equals("/release")) {
@@ -83,6 +121,15 @@ public final class TestUpstream {
             release = Promise.promise();
             held.tryComplete();
             req.response().end("released");
+        } else if (path.equals("/held")) {
+            req.pause();
+            io.vertx.core.Context context = vertx.getOrCreateContext();
+            Runnable answer = () -> context.runOnContext(v -> {
+                req.resume();
+                echo(req);
+            });
+            HELD.add(answer);
+            req.connection().closeHandler(v -> HELD.remove(answer));
         } else if (path.equals("/received")) {
             req.response().end(Long.toString(uploadedSoFar.get()));
         } else if (path.equals("/sse")) {

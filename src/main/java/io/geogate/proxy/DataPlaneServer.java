@@ -1,0 +1,39 @@
+package io.geogate.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.handler.traffic.GlobalTrafficShapingHandler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.HttpServerImpl;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.SslChannelProvider;
+
+import java.util.function.BiConsumer;
+
+/**
+ * The data plane's HTTP server: Vert.x's own ({@code vertx.createHttpServer} makes the same object), with
+ * the request-header deadline put on every channel as it is accepted, before the first byte is read.
+ * Vert.x offers no public hook that early: its connection handler runs only once the first request
+ * head is complete when h2c is enabled.
+ */
+final class DataPlaneServer extends HttpServerImpl {
+
+    private final long headerMillis;
+
+    DataPlaneServer(Vertx vertx, HttpServerOptions options, long headerMillis) {
+        super((VertxInternal) vertx, options);
+        this.headerMillis = headerMillis;
+    }
+
+    @Override
+    protected BiConsumer<Channel, SslChannelProvider> childHandler(ContextInternal context, SocketAddress address,
+                                                                   GlobalTrafficShapingHandler trafficShaping) {
+        BiConsumer<Channel, SslChannelProvider> configure = super.childHandler(context, address, trafficShaping);
+        return (channel, ssl) -> {
+            HeaderDeadline.install(channel, headerMillis);
+            configure.accept(channel, ssl);
+        };
+    }
+}

@@ -1,0 +1,133 @@
+package io.geogate.live;
+
+import io.geogate.testing.GatewayEnvironment;
+import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.RedisServer;
+import io.geogate.testing.SteppableClock;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * No admission escapes the cutoff, and the live cut follows the wall clock. dmitri is homed in RU, whose
+ * cutoff is ten days away (so his requests get a notice). The tests step the wall clock past it while a
+ * Redis lookup or a WebSocket upgrade is still pending, or while his event stream is flowing.
+ */
+@QuarkusTest
+@WithTestResource(value = GatewayEnvironment.class, initArgs = {
+    @ResourceArg(name = "directory", value = "redis"), @ResourceArg(name = "redis-timeout", value = "5s"),
+    @ResourceArg(name = "isolation", value = "live-admission")})
+class LiveAdmissionTest {
+
+    private static final String DE_CLIENT = "85.214.0.1";
+    private static final Duration PAST_RU_CUTOFF = Duration.ofDays(10).plusMinutes(1);
+
+    GatewayFixture fixture;
+
+    @AfterEach
+    void realTime() {
+        SteppableClock.reset();
+    }
+
+    @Test
+    void aCutoffThatPassesDuringTheAccountLookupRefusesTheRequest() throws Exception {
+        RedisServer redis = fixture.redis().orElseThrow();
+        // An account no request has looked up yet, so that nothing is cached for it.
+        redis.command("SET", "geogate:account:dmitri-new", "RU");
+        // Redis answers nothing for 1.5 s: the account lookup of the request below waits that long.
+        CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                return redis.command("DEBUG", "SLEEP", "1.5");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        CompletableFuture<HttpResponse<String>> answer = HttpClient.newHttpClient().sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/"))
+                        .header("X-Forwarded-For", DE_CLIENT).header("X-Account-Id", "dmitri-new")
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        SteppableClock.step(PAST_RU_CUTOFF);
+        held.get(10, TimeUnit.SECONDS);
+        HttpResponse<String> r = answer.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(451);
+        assertThat(r.body()).contains("home-in-restricted-country");
+    }
+
+    @Test
+    void aWebSocketWaitingForItsUpgradeAtTheCutoffIsRefused() throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.dataPort()), 5000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /ws-slow/2000 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "X-Forwarded-For: " + DE_CLIENT + "\r\nX-Account-Id: dmitri\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(400);
+            SteppableClock.step(PAST_RU_CUTOFF);
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            assertThat(status).isEqualTo("HTTP/1.1 451 Unavailable For Legal Reasons");
+        }
+    }
+
+    @Test
+    void theLiveCutFollowsASteppedWallClock() throws Exception {
+        HttpResponse<InputStream> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/sse"))
+                        .header("X-Forwarded-For", DE_CLIENT).header("X-Account-Id", "dmitri").build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Sunset")).isPresent();
+        AtomicInteger events = new AtomicInteger();
+        AtomicLong endedAt = new AtomicLong();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    if (line.startsWith("data:")) {
+                        events.incrementAndGet();
+                    }
+                }
+            } catch (Exception reset) {
+                // a reset connection ends the stream as surely as a clean end
+            }
+            endedAt.set(System.nanoTime());
+        });
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (events.get() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(events.get()).as("events before the step").isGreaterThanOrEqualTo(2);
+        long stepped = System.nanoTime();
+        SteppableClock.step(PAST_RU_CUTOFF);
+        reader.join(5000);
+        assertThat(endedAt.get()).as("the stream ended").isNotZero();
+        assertThat(Duration.ofNanos(endedAt.get() - stepped)).isLessThan(Duration.ofMillis(1500));
+        response.body().close();
+    }
+}

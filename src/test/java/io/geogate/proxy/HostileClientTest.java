@@ -1,0 +1,201 @@
+package io.geogate.proxy;
+
+import io.geogate.testing.GatewayEnvironment;
+import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.TestUpstream;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hostile clients on raw sockets: request smuggling, slow request heads, half-open and surplus
+ * connections. The request-header deadline is 1 s here and at most 6 client connections may be open.
+ */
+@QuarkusTest
+@WithTestResource(value = GatewayEnvironment.class, initArgs = {
+    @ResourceArg(name = "header-timeout", value = "1s"), @ResourceArg(name = "max-connections", value = "6"),
+    @ResourceArg(name = "isolation", value = "hostile")})
+class HostileClientTest {
+
+    /** A request from inside Pakistan with no account: geogate must refuse it wherever it appears. */
+    private static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 39.32.0.1\r\n\r\n";
+
+    GatewayFixture fixture;
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", fixture.dataPort()), 5000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    /** Everything the gateway answers on one connection until it closes it or goes quiet for a second. */
+    private static String readAll(Socket socket) throws IOException {
+        socket.setSoTimeout(1000);
+        StringBuilder out = new StringBuilder();
+        InputStream in = socket.getInputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                out.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+            }
+        } catch (SocketTimeoutException quiet) {
+            // nothing more is coming
+        } catch (IOException reset) {
+            // a reset after the answer ends it too
+        }
+        return out.toString();
+    }
+
+    private static List<Integer> statuses(String answers) {
+        List<Integer> out = new ArrayList<>();
+        int i = 0;
+        while ((i = answers.indexOf("HTTP/1.1 ", i)) >= 0) {
+            out.add(Integer.parseInt(answers.substring(i + 9, i + 12)));
+            i += 12;
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // Content-Length and Transfer-Encoding together
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 60\r\n\r\n0\r\n\r\n",
+        // two Content-Lengths
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 0\r\nContent-Length: 60\r\n\r\n",
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 0, 60\r\n\r\n",
+        // obfuscated Transfer-Encoding
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 60\r\nTransfer-Encoding: xchunked\r\n\r\n",
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 60\r\nTransfer-Encoding: chunked, identity\r\n\r\n",
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 60\r\nTransfer-Encoding : chunked\r\n\r\n",
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 60\r\nTransfer-Encoding:\tchunked\r\nTransfer-Encoding: x\r\n\r\n",
+        "POST /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nContent-Length: 60\r\n Transfer-Encoding: chunked\r\n\r\n",
+        // bare CR and LF inside header values
+        "GET /outer HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nX-Note: a\rGET /smuggled HTTP/1.1\r\n\r\n",
+        "GET /outer HTTP/1.1\nHost: x\nX-Forwarded-For: 85.214.0.1\nX-Note: a\r\n\r\n",
+    })
+    void nothingIsSmuggledPastTheDecision(String outer) throws Exception {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write((outer + SMUGGLED).getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String answers = readAll(socket);
+            assertThat(statuses(answers)).as(answers).isNotEmpty().allMatch(s -> s == 400 || s == 451 || s == 200 || s == 501);
+            // If the gateway saw the inner request at all, it saw it as a request of its own, and refused it.
+            if (statuses(answers).size() > 1) {
+                assertThat(statuses(answers).get(1)).as(answers).isIn(400, 451);
+            }
+        }
+        assertThat(TestUpstream.seen()).noneMatch(seen -> seen.startsWith("/smuggled"));
+    }
+
+    @Test
+    void aHeadTrickledByteByByteIsCutAtTheDeadline() throws Exception {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            long start = System.nanoTime();
+            out.write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            boolean closed = false;
+            try {
+                for (int i = 0; i < 40 && !closed; i++) {
+                    Thread.sleep(100);
+                    out.write(("X-Slow-" + i + ": y\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    socket.setSoTimeout(1);
+                    try {
+                        closed = socket.getInputStream().read() < 0;
+                    } catch (SocketTimeoutException stillOpen) {
+                        // keep trickling
+                    }
+                }
+            } catch (IOException reset) {
+                closed = true;
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertThat(closed).as("closed before the whole head (4 s of trickle) arrived").isTrue();
+            assertThat(seconds).isLessThan(4);
+        }
+    }
+
+    @Test
+    void anIdleKeptAliveConnectionIsNotCutByTheHeaderDeadline() throws Exception {
+        try (Socket socket = connect()) {
+            String request = "GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            assertThat(statuses(readAll(socket))).containsExactly(200);
+            Thread.sleep(1500);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            assertThat(statuses(readAll(socket))).containsExactly(200);
+        }
+    }
+
+    @Test
+    void aClientThatSaysNothingIsClosedAtTheDeadline() throws Exception {
+        try (Socket socket = connect()) {
+            socket.setSoTimeout(4000);
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aHalfClosedClientStillGetsItsAnswer() throws Exception {
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 39.32.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            assertThat(statuses(readAll(socket))).containsExactly(451);
+        }
+    }
+
+    @Test
+    void connectionsPastTheLimitAreClosedAtOnceAndTheLimitRecovers() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                Socket s = connect();
+                s.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(statuses(readAll(s))).containsExactly(200);
+                held.add(s);
+            }
+            try (Socket surplus = connect()) {
+                surplus.setSoTimeout(3000);
+                int first;
+                try {
+                    surplus.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    first = surplus.getInputStream().read();
+                } catch (IOException reset) {
+                    first = -1;
+                }
+                assertThat(first).as("the seventh connection is closed without an answer").isEqualTo(-1);
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        Thread.sleep(300);
+        try (Socket again = connect()) {
+            again.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(statuses(readAll(again))).containsExactly(200);
+        }
+    }
+}
