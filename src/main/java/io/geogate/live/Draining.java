@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Shutdown state of the data plane: draining (readiness DOWN, still accepting), then refusing new
- * connections. A connection accepted while refusing is closed at once; it is also remembered, because
- * its first request may already have been decoded before the close takes effect, and must not be served.
+ * connections; and the connections refused at any time (while shutting down, or past
+ * {@code geogate.limits.max-connections}). A refused connection is closed at once; it is also remembered
+ * until it is gone, because its first request may already have been decoded, and must not be served.
  */
 @ApplicationScoped
 public class Draining {
@@ -34,13 +35,26 @@ public class Draining {
     /** Called for every new connection: closes it if new connections are refused. */
     public void accepted(HttpConnection connection) {
         if (refusing) {
-            refused.add(connection);
-            connection.close();
+            refuse(connection);
         }
+    }
+
+    /**
+     * Closes {@code connection} and remembers it until it is gone: its first request may already have been
+     * decoded, and must not be served.
+     */
+    public void refuse(HttpConnection connection) {
+        refused.add(connection);
+        connection.close();
+    }
+
+    /** Forgets a connection that has closed. */
+    public void closed(HttpConnection connection) {
+        refused.remove(connection);
     }
 
     /** Whether a request arrived on a connection that was refused. */
     public boolean isRefused(HttpConnection connection) {
-        return refusing && refused.contains(connection);
+        return !refused.isEmpty() && refused.contains(connection);
     }
 }

@@ -130,13 +130,15 @@ public class DataPlane {
      * otherwise counted until it closes.
      */
     private void accepted(HttpConnection connection) {
-        if (open.incrementAndGet() > config.limits().maxConnections()) {
+        connection.closeHandler(v -> {
             open.decrementAndGet();
+            draining.closed(connection);
+        });
+        if (open.incrementAndGet() > config.limits().maxConnections()) {
             refusedConnections.increment();
-            connection.close();
+            draining.refuse(connection);
             return;
         }
-        connection.closeHandler(v -> open.decrementAndGet());
         draining.accepted(connection);
     }
 

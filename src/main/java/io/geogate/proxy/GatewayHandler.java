@@ -86,7 +86,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
                     Evaluation evaluation = ar.succeeded() ? ar.result()
                             : new Evaluation.Unavailable(client, "evaluation-failed", "the request could not be evaluated");
                     if (evaluation instanceof Evaluation.Decided d) {
-                        admit(request, d, context);
+                        // An account looked up in Redis completes on Redis's event loop: back to the request's own.
+                        if (Vertx.currentContext() == context) {
+                            admit(request, d, context);
+                        } else {
+                            context.runOnContext(v -> admit(request, d, context));
+                        }
                     } else {
                         recorder.record(evaluation, now);
                         Evaluation.Unavailable u = (Evaluation.Unavailable) evaluation;

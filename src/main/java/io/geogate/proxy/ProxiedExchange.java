@@ -78,6 +78,14 @@ final class ProxiedExchange implements LiveExchange {
         wouldRefuseAudited.set(audited);
     }
 
+    /** The datacenter's answer could not be sent whole: the library has reset the response. */
+    void sendFailed() {
+        if (!request.response().closed() && !request.response().ended()) {
+            request.response().reset(CANCEL);
+        }
+        ended();
+    }
+
     /** Forgets an exchange that will not be proxied after all (refused at admission). */
     void abandon() {
         ended();

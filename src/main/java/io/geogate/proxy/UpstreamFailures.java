@@ -107,7 +107,13 @@ final class UpstreamFailures implements ProxyInterceptor {
             context.response().release();
             return Future.succeededFuture();
         }
-        return context.sendResponse();
+        // A send that fails (the datacenter broke off mid-body) has the library reset the client's response,
+        // which fires none of the response's handlers: the exchange is told here.
+        return context.sendResponse().onFailure(e -> {
+            if (exchange != null) {
+                exchange.sendFailed();
+            }
+        });
     }
 
     private static void resetOrigin(ProxyContext context) {

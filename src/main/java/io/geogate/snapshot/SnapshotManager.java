@@ -210,6 +210,8 @@ public class SnapshotManager {
                 case POLICY -> {
                     PolicyInForce policy = loadPolicy(path);
                     if (policy.version().equals(before.policy().version())) {
+                        // The file is valid again (an earlier refusal of it no longer stands), and already in force.
+                        refusals.remove(component);
                         return new ReloadReport.Result(ReloadReport.Outcome.UNCHANGED, policy.version());
                     }
                     after = before.withPolicy(policy);

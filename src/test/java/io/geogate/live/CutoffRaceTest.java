@@ -9,7 +9,6 @@ import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.SteppableClock;
-import io.geogate.testing.TestUpstream;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -63,9 +62,15 @@ class CutoffRaceTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterEach
-    void realTime() {
+    void realTime() throws Exception {
         SteppableClock.reset();
-        TestUpstream.releaseHeld();
+        upstream("/release-held");
+    }
+
+    /** A call straight to the toronto datacenter (the test and its resources may not share static state). */
+    private String upstream(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.upstreamPorts().get("toronto") + path))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test
@@ -81,9 +86,9 @@ class CutoffRaceTest {
                         .header("X-Forwarded-For", "85.214.0.1").header("X-Account-Id", "dmitri")
                         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
             }
-            Eventually.until("all requests wait at the datacenter", () -> TestUpstream.held() == REQUESTS);
+            Eventually.until("all requests wait at the datacenter", () -> heldCount() == REQUESTS);
             AtomicBoolean released = new AtomicBoolean();
-            ReleasingExchange releaser = new ReleasingExchange(released);
+            ReleasingExchange releaser = new ReleasingExchange(released, http, fixture.upstreamPorts().get("toronto"));
             exchanges.add(releaser, releaser);
             SteppableClock.step(Duration.ofSeconds(6));
             for (CompletableFuture<HttpResponse<String>> answer : answers) {
@@ -107,6 +112,14 @@ class CutoffRaceTest {
         assertThat(ok + refused).isEqualTo(ROUNDS * REQUESTS);
     }
 
+    private int heldCount() {
+        try {
+            return Integer.parseInt(upstream("/held-count"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void putPolicy(Instant ruCutoff) {
         Map<String, Integer> ports = fixture.upstreamPorts();
         String policy = """
@@ -119,12 +132,19 @@ class CutoffRaceTest {
         io.geogate.testing.Admin.putPolicy(policy).statusCode(200);
     }
 
-    /** Registered beside the real exchanges: when the cutoff's sweep reaches it, it lets the datacenter answer. */
+    /**
+     * Registered beside the real exchanges: when the cutoff's sweep reaches it, it lets the datacenter answer
+     * (without blocking the sweep), so that the datacenter's answers and the gateway's 451s race.
+     */
     private static final class ReleasingExchange implements LiveExchange {
         private final AtomicBoolean released;
+        private final HttpClient http;
+        private final int port;
 
-        ReleasingExchange(AtomicBoolean released) {
+        ReleasingExchange(AtomicBoolean released, HttpClient http, int port) {
             this.released = released;
+            this.http = http;
+            this.port = port;
         }
 
         @Override
@@ -150,7 +170,8 @@ class CutoffRaceTest {
 
         @Override
         public void refuse(Decision.Refuse refusal) {
-            TestUpstream.releaseHeld();
+            http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/release-held")).build(),
+                    HttpResponse.BodyHandlers.discarding());
             released.set(true);
         }
 

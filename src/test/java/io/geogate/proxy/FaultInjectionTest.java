@@ -3,7 +3,9 @@ package io.geogate.proxy;
 import io.geogate.live.LiveExchanges;
 import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
+import io.geogate.testing.Admin;
 import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.RawHttp;
 import io.geogate.testing.TestFiles;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -19,16 +21,13 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -100,36 +99,47 @@ class FaultInjectionTest {
 
     private void assertNothingLeaked(Resources before) throws Exception {
         Eventually.until("every exchange has ended", () -> exchanges.size() == 0);
-        Eventually.until("threads and file handles are back", () -> {
-            Resources now = resources();
-            return now.threads() <= before.threads() + 4 && now.files() <= before.files() + 8;
-        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Resources now = resources();
+        while ((now.threads() > before.threads() + 4 || now.files() > before.files() + 8) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            now = resources();
+        }
+        assertThat(now.threads()).as("threads, before " + before).isLessThanOrEqualTo(before.threads() + 4);
+        assertThat(now.files()).as("open files, before " + before).isLessThanOrEqualTo(before.files() + 8);
     }
 
     @Test
     void aDatacenterThatBreaksItsAnswerCostsOnlyThatAnswer() throws Exception {
-        putPolicy("""
+        Admin.putPolicy("""
                 datacenters:
                   - {name: toronto, upstream: "http://127.0.0.1:%d", default: true}
-                """.formatted(broken.actualPort()));
-        get("/warm-up").then().statusCode(200);
+                """.formatted(broken.actualPort())).statusCode(200);
+        breakAnswers(3);
         Resources before = resources();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        for (int i = 0; i < 20; i++) {
-            HttpRequest reset = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/reset"))
-                    .header("X-Forwarded-For", "85.214.0.1").timeout(Duration.ofSeconds(5)).build();
-            CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(reset, HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(answer).as("a body cut short is never passed off as whole").failsWithin(Duration.ofSeconds(4));
-            Response huge = get("/huge-header");
-            assertThat(huge.statusCode()).isEqualTo(502);
-            assertThat(huge.contentType()).isEqualTo("application/problem+json");
-            get("/fine").then().statusCode(200);
-        }
+        breakAnswers(20);
         assertNothingLeaked(before);
+    }
+
+    /** Answers cut short by the datacenter reach the client cut short (its connection closed), never as whole. */
+    private void breakAnswers(int times) throws Exception {
+        for (int i = 0; i < times; i++) {
+            String cut = RawHttp.exchange("127.0.0.1", fixture.dataPort(),
+                    "GET /reset HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n");
+            assertThat(cut).startsWith("HTTP/1.1 200");
+            assertThat(RawHttp.body(cut).length()).as("a body cut short is never passed off as whole").isLessThan(100_000);
+            String huge = RawHttp.exchange("127.0.0.1", fixture.dataPort(),
+                    "GET /huge-header HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n");
+            assertThat(huge).startsWith("HTTP/1.1 502").contains("application/problem+json");
+            assertThat(RawHttp.exchange("127.0.0.1", fixture.dataPort(),
+                    "GET /fine HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
+        }
     }
 
     @Test
     void deletedInputFilesAreRefusedAndTheOldOnesServeOn() throws Exception {
+        control("/q/health/ready");
         Resources before = resources();
         Path geo = fixture.geoDatabase();
         Path policy = fixture.policyFile();
@@ -137,37 +147,61 @@ class FaultInjectionTest {
         Files.delete(geo);
         Files.delete(policy);
         try {
-            Eventually.until("readiness names both refusals", () -> {
-                String ready = given().get("/q/health/ready").asString();
-                return ready.contains("geo-database") && ready.split("lastRefusedError", -1).length > 2;
-            });
-            given().get("/q/health/ready").then().statusCode(200);
-            given().baseUri("http://127.0.0.1").port(fixture.dataPort()).header("X-Forwarded-For", "39.32.0.1")
-                    .get("/").then().statusCode(451).body("reason", equalTo("anonymous-in-restricted-country"));
-            get("/").then().statusCode(200).body("headers.'x-geo-country'[0]", equalTo("DE"));
+            Eventually.until("readiness names both refusals", () -> control("/q/health/ready").split("lastRefusedError", -1).length > 2);
+            assertThat(control("/q/health/ready")).startsWith("HTTP/1.1 200");
+            assertThat(data("39.32.0.1")).startsWith("HTTP/1.1 451").contains("anonymous-in-restricted-country");
+            assertThat(data("85.214.0.1")).startsWith("HTTP/1.1 200").contains("\"x-geo-country\":[\"DE\"]");
         } finally {
             TestFiles.replace(geo, geoBytes);
             Files.writeString(policy, originalPolicy);
         }
-        Eventually.until("both inputs are read again", () -> !given().get("/q/health/ready").asString().contains("lastRefusedError"));
+        Eventually.until("both inputs are read again", () -> !control("/q/health/ready").contains("lastRefusedError"));
         assertNothingLeaked(before);
+    }
+
+    /** A control-plane GET on a connection of its own, closed after. */
+    private static String control(String path) {
+        try {
+            return RawHttp.exchange("127.0.0.1", io.restassured.RestAssured.port, "GET " + path
+                    + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A data-plane GET from {@code ip}, on a connection of its own, closed after. */
+    private String data(String ip) throws IOException {
+        return RawHttp.exchange("127.0.0.1", fixture.dataPort(), "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + ip
+                + "\r\nConnection: close\r\n\r\n");
     }
 
     @Test
     void aFloodOfBadAdminTokensLeavesTheControlPlaneServing() throws Exception {
+        flood(100);
         Resources before = resources();
-        HttpClient http = HttpClient.newHttpClient();
-        int port = io.restassured.RestAssured.port;
-        List<CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
-        for (int i = 0; i < 400; i++) {
-            flood.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/config"))
-                    .header("Authorization", "Bearer bad-" + i + "-" + "x".repeat(i % 50)).build(), HttpResponse.BodyHandlers.ofString()));
-        }
-        for (CompletableFuture<HttpResponse<String>> answer : flood) {
-            assertThat(answer.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(401);
-        }
+        flood(400);
         given().get("/q/health/ready").then().statusCode(200);
         given().header("Authorization", "Bearer " + GatewayEnvironment.ADMIN_TOKEN).get("/admin/config").then().statusCode(200);
         assertNothingLeaked(before);
+    }
+
+    /** {@code n} admin calls with bad tokens, 16 at a time, each on a connection of its own that it closes. */
+    private static void flood(int n) throws Exception {
+        int port = io.restassured.RestAssured.port;
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String token = "bad-" + i + "-" + "x".repeat(i % 50);
+                answers.add(pool.submit(() -> RawHttp.exchange("127.0.0.1", port, "GET /admin/config HTTP/1.1\r\nHost: x\r\n"
+                        + "Authorization: Bearer " + token + "\r\nConnection: close\r\n\r\n")));
+            }
+            for (Future<String> answer : answers) {
+                assertThat(answer.get(30, TimeUnit.SECONDS)).startsWith("HTTP/1.1 401");
+            }
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
     }
 }

@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code /download/N}: N bytes of {@link Pattern}; with {@code ?hold}, the first MiB, then the rest
  * only after {@code /release} is called directly on this server.</li>
  * <li>{@code /slow/MS}: answers after MS milliseconds.</li>
- * <li>{@code /held}: answers (as the echo) only when {@link #releaseHeld()} is called, in process.</li>
+ * <li>{@code /held}: answers (as the echo) only when {@code /release-held} is called directly on any upstream
+ * of this JVM, which answers with how many it released; {@code /held-count} says how many wait.</li>
+ * <li>{@code /seen}: every request any upstream of this JVM has received, as {@code "<path> <decision header>"}
+ * lines (called directly, not through geogate).</li>
  * <li>{@code /received}: bytes of the current upload read so far (called directly, not through geogate).</li>
  * <li>{@code /sse}: a server-sent-event stream, one event every 100 ms, until the client goes.</li>
  * <li>any WebSocket: echoes each text message prefixed with the datacenter's name; on {@code /ws-slow/MS}
@@ -44,8 +47,7 @@ public final class TestUpstream {
     /** Requests to {@code /held} of every upstream in this JVM, waiting to be answered. */
     private static final java.util.Set<Runnable> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** Answers every request waiting on {@code /held}, on any upstream; returns how many there were. */
-    public static int releaseHeld() {
+    private static int releaseHeld() {
         int n = 0;
         for (Runnable r : java.util.List.copyOf(HELD)) {
             if (HELD.remove(r)) {
@@ -59,15 +61,7 @@ public final class TestUpstream {
     /** Every request any upstream in this JVM received: its path and the decision header geogate gave it. */
     private static final java.util.List<String> SEEN = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** The requests upstreams have received, as {@code "<path> <X-Geogate-Decision>"}. */
-    public static java.util.List<String> seen() {
-        return java.util.List.copyOf(SEEN);
-    }
 
-    /** How many requests wait on {@code /held}. */
-    public static int held() {
-        return HELD.size();
-    }
 
     private TestUpstream(Vertx vertx, String name, io.vertx.core.http.HttpServerOptions options) {
         this.name = name;
@@ -113,7 +107,9 @@ public final class TestUpstream {
 
     private void handle(HttpServerRequest req) {
         String path = req.path();
-        SEEN.add(path + " " + req.getHeader("X-Geogate-Decision"));
+        if (!path.equals("/seen") && !path.equals("/held-count") && !path.equals("/release-held")) {
+            SEEN.add(path + " " + req.getHeader("X-Geogate-Decision"));
+        }
         if (path.startsWith("/download/")) {
             download(req, Long.parseLong(path.substring("/download/".length())), req.params().contains("hold"));
         } else if (path.equals("/release")) {
@@ -121,6 +117,12 @@ public final class TestUpstream {
             release = Promise.promise();
             held.tryComplete();
             req.response().end("released");
+        } else if (path.equals("/held-count")) {
+            req.response().end(Integer.toString(HELD.size()));
+        } else if (path.equals("/release-held")) {
+            req.response().end(Integer.toString(releaseHeld()));
+        } else if (path.equals("/seen")) {
+            req.response().end(String.join("\n", SEEN));
         } else if (path.equals("/held")) {
             req.pause();
             io.vertx.core.Context context = vertx.getOrCreateContext();

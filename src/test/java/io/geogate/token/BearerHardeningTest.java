@@ -57,7 +57,7 @@ class BearerHardeningTest {
 
     @Test
     void aFloodOfBadTokensIsAnsweredAndTheirReplaysToo() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String valid = fixture.token("bob", "DE");
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
