@@ -178,6 +178,14 @@ class ManifestsTest {
         assertThat(ManifestChecks.keysMentioned("README, Deployment", deployment)).isEmpty();
     }
 
+    @Test
+    void aKeyThatDoesNotExistIsCaught() {
+        assertThat(ManifestChecks.keysMentioned("text", "quarkus.redis.master-name, geogate.policy.file and the quarkus.redis group")).isEmpty();
+        assertThat(ManifestChecks.keysMentioned("text", "set quarkus.redis.sentinel-master or geogate.policy.path"))
+                .containsExactly("text names quarkus.redis.sentinel-master, which is no configuration key",
+                        "text names geogate.policy.path, which is no configuration key");
+    }
+
     /** The checks read the application's configuration, not copies of it. */
     @Test
     void theConfigurationIsReadFromTheApplication() throws Exception {
