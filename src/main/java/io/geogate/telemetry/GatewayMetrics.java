@@ -54,6 +54,9 @@ public class GatewayMetrics {
         meters.own(Gauge.builder("geogate.geo.database.build.time", () -> geo().map(g -> (double) g.buildTime().getEpochSecond()).orElse(Double.NaN))
                 .baseUnit("seconds").description("build time of the geo database in service, as a Unix time")
                 .register(registry));
+        meters.own(Gauge.builder("geogate.cutoff", this::secondsToNextCutoff).baseUnit("seconds")
+                .description("seconds until the next cutoff of the policy in force (NaN when none lies ahead)")
+                .register(registry));
         meters.own(Gauge.builder("geogate.accounts", () -> (double) snapshots.current().accounts().size().orElse(-1))
                 .description("accounts in the directory (-1: unknown)").register(registry));
         for (Component c : Component.values()) {
@@ -63,6 +66,13 @@ public class GatewayMetrics {
         }
         snapshots.refusals().keySet().forEach(c -> reloads(c, ReloadReport.Outcome.REFUSED).increment());
         snapshots.onReload((c, o) -> reloads(c, o).increment());
+    }
+
+    private double secondsToNextCutoff() {
+        java.time.Instant now = clock.instant();
+        return snapshots.current().policy().policy().restrictions().stream().map(r -> r.cutoff()).filter(now::isBefore)
+                .min(java.util.Comparator.naturalOrder())
+                .map(c -> java.time.Duration.between(now, c).toMillis() / 1000.0).orElse(Double.NaN);
     }
 
     private java.util.Optional<GeoDatabase> geo() {
