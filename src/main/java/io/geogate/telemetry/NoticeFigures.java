@@ -5,6 +5,7 @@ import io.geogate.evaluation.Evaluation;
 import io.geogate.policy.Restriction;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.datasketches.hll.HllSketch;
@@ -35,7 +36,8 @@ public class NoticeFigures {
 
     private final ConcurrentMap<String, Figure> byCountry = new ConcurrentHashMap<>();
 
-    /** One restriction's figures, as operators see them in {@code /admin/config}. */
+    /** One restriction's figures, as operators see them in {@code /admin/config} (serialised by Jackson, hence registered). */
+    @RegisterForReflection
     public record NoticeFigure(String restriction, Instant cutoff, long requests, long accountRequests,
                                long distinctAccounts) {
     }
