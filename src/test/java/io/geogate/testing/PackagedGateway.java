@@ -8,7 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged jar run as an operator runs it: {@code java -Dkey=value -jar target/quarkus-app/quarkus-run.jar}. */
+/**
+ * The packaged application run as an operator runs it: {@code java -Dkey=value -jar target/quarkus-app/quarkus-run.jar},
+ * or, in a native build, the executable itself: {@code target/geogate-*-runner -Dkey=value}.
+ *
+ * <p>The executable is used when the build is native ({@code geogate.it.native=true}, set by the {@code native}
+ * profile) and failsafe's {@code native.image.path} names it; a runner left in {@code target/} by an earlier native
+ * build never makes a JVM run use it. A native build whose executable is missing fails every test that starts one,
+ * rather than quietly testing the jar.
+ */
 public final class PackagedGateway implements AutoCloseable {
 
     public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
@@ -23,13 +31,34 @@ public final class PackagedGateway implements AutoCloseable {
 
     /** Starts the jar in {@code workingDir} with the given {@code -D} properties. */
     public static PackagedGateway start(Path workingDir, List<String> properties) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(properties.stream().map(p -> "-D" + p).toList());
-        command.addAll(List.of("-jar", JAR.toString()));
+        List<String> command = new ArrayList<>();
+        if (isNative()) {
+            command.add(nativeExecutable().toString());
+            command.addAll(properties.stream().map(p -> "-D" + p).toList());
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(properties.stream().map(p -> "-D" + p).toList());
+            command.addAll(List.of("-jar", JAR.toString()));
+        }
         Path log = Files.createTempFile("geogate-it", ".log");
         Process process = new ProcessBuilder(command).directory(workingDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new PackagedGateway(process, log);
+    }
+
+    /** True when the build under test is native: the executable is started instead of the jar. */
+    public static boolean isNative() {
+        return Boolean.getBoolean("geogate.it.native");
+    }
+
+    /** The native executable of a native build ({@code native.image.path}, as failsafe passes it). */
+    public static Path nativeExecutable() {
+        String path = System.getProperty("native.image.path");
+        if (path == null || !Files.isRegularFile(Path.of(path)) || !Files.isExecutable(Path.of(path))) {
+            throw new IllegalStateException("geogate.it.native=true but native.image.path=" + path
+                    + " is not an executable file: build it with ./mvnw package -Pnative");
+        }
+        return Path.of(path).toAbsolutePath();
     }
 
     /** Waits for the process to end on its own (a start-up failure); -1 if it is still running after the timeout. */
