@@ -91,9 +91,9 @@ class SoakIT {
             if (restricted.contains(home)) {
                 return "451 refuse";
             }
-            return restricted.contains(country) ? "200 visitor" : "200 allow";
+            return country != null && restricted.contains(country) ? "200 visitor" : "200 allow";
         }
-        return restricted.contains(country) ? "451 refuse" : "200 allow";
+        return country != null && restricted.contains(country) ? "451 refuse" : "200 allow";
     }
 
     private String policy(int version, Map<String, Integer> ports) {

@@ -105,7 +105,8 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         config.put("geogate.geo.database", "missing".equals(args.get("geo"))
                 ? dir.resolve("no-such.mmdb").toString() : fixture.geoDatabase().toString());
         config.put("geogate.accounts.file", fixture.accountsFile().toString());
-        config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "1s"));
+        // Long enough that a loaded machine never turns a plain request into a 504; the 504 test waits it out.
+        config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "5s"));
         config.put("geogate.reload.interval", "200ms");
         config.put("geogate.shutdown.drain-delay", "0s");
         config.put("geogate.shutdown.timeout", "2s");
