@@ -66,6 +66,15 @@ public final class PolicyParser {
     private static final Pattern DURATION = Pattern.compile(
             "P(?:(\\d{1,9})D)?(?:T(?=\\d)(?:(\\d{1,12})H)?(?:(\\d{1,12})M)?(?:(\\d{1,15})S)?)?", Pattern.CASE_INSENSITIVE);
 
+    /** YAML 1.2 core schema, no duplicate or recursive keys, few aliases; immutable, so shared. */
+    private static final LoadSettings SETTINGS = LoadSettings.builder()
+            .setSchema(new CoreSchema())
+            .setAllowDuplicateKeys(false)
+            .setAllowRecursiveKeys(false)
+            .setMaxAliasesForCollections(MAX_ALIASES)
+            .setLabel("policy")
+            .build();
+
     private static final Set<String> TOP_KEYS = Set.of("datacenters", "restrictions", "unknown-country", "mode");
     private static final Set<String> DATACENTER_KEYS = Set.of("name", "upstream", "homes", "default");
     private static final Set<String> RESTRICTION_KEYS =
@@ -81,15 +90,8 @@ public final class PolicyParser {
         }
         Object document;
         try {
-            LoadSettings settings = LoadSettings.builder()
-                    .setSchema(new CoreSchema())
-                    .setAllowDuplicateKeys(false)
-                    .setAllowRecursiveKeys(false)
-                    .setMaxAliasesForCollections(MAX_ALIASES)
-                    .setLabel("policy")
-                    .build();
-            checkNesting(settings, text);
-            document = new Load(settings).loadFromString(text);
+            checkNesting(text);
+            document = new Load(SETTINGS).loadFromString(text);
         } catch (YamlEngineException e) {
             throw new InvalidPolicyException(List.of(new PolicyError("$", "not valid YAML or JSON: "
                     + printable(e.getMessage().replace('\n', ' '), 300))));
@@ -111,9 +113,9 @@ public final class PolicyParser {
      * refuses it when collections nest deeper than {@link #MAX_NESTING}, before the recursive
      * composer ever sees it.
      */
-    private static void checkNesting(LoadSettings settings, String text) throws InvalidPolicyException {
+    private static void checkNesting(String text) throws InvalidPolicyException {
         int depth = 0;
-        for (Event event : new Parse(settings).parseString(text)) {
+        for (Event event : new Parse(SETTINGS).parseString(text)) {
             switch (event.getEventId()) {
                 case MappingStart, SequenceStart -> {
                     if (++depth > MAX_NESTING) {
@@ -144,6 +146,18 @@ public final class PolicyParser {
             }
         }
         return out.toString();
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String quoted(String text) {
@@ -415,13 +429,14 @@ public final class PolicyParser {
             }
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
-                boolean unpaired = Character.isHighSurrogate(c)
-                        ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(++i))
-                        : Character.isLowSurrogate(c);
-                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || unpaired) {
+                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                     error(path, "must be one line of text, without control characters: " + quoted(s));
                     return null;
                 }
+            }
+            if (hasUnpairedSurrogate(s)) {
+                error(path, "is not well-formed Unicode (an unpaired surrogate): " + quoted(s));
+                return null;
             }
             return s;
         }
@@ -455,6 +470,11 @@ public final class PolicyParser {
             }
             if (s.length() > MAX_URL_CHARS) {
                 error(path, "is " + s.length() + " characters long; at most " + MAX_URL_CHARS + " are allowed");
+                return null;
+            }
+            if (hasUnpairedSurrogate(s)) {
+                // java.net.URI accepts these, then fails to encode them (a NullPointerException in toASCIIString).
+                error(path, quoted(s) + " is not well-formed Unicode (an unpaired surrogate)");
                 return null;
             }
             try {

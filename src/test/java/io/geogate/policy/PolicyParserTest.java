@@ -289,6 +289,14 @@ class PolicyParserTest {
     }
 
     @Test
+    void urlsWithAnUnpairedSurrogateAreRefusedInsteadOfCrashingTheParser() {
+        assertThat(paths(restriction("cutoff: \"2030-01-01T00:00:00Z\", blocked-by: \"https://example.com/\\uD800x\"")))
+                .containsExactly("restrictions[0].blocked-by");
+        assertThat(paths(restriction("cutoff: \"2030-01-01T00:00:00Z\", reason: \"half \\uDC00 a pair\"")))
+                .containsExactly("restrictions[0].reason");
+    }
+
+    @Test
     void upstreamPortsOutsideOneTo65535AreRefused() {
         for (String port : List.of("0", "65536", "99999")) {
             assertThat(paths(DATACENTERS.replace("http://127.0.0.1:7001", "http://127.0.0.1:" + port)))
