@@ -31,6 +31,9 @@ public final class TokenVerifier {
 
     private static final int CACHE_SIZE = 50_000;
 
+    /** The end of year 9999 in epoch seconds: a token said to expire later is not trusted to expire at all. */
+    private static final long LATEST_EXPIRY = 253_402_300_799L;
+
     private final DefaultJWTParser parser;
     private final String homeClaim;
     private final Duration clockSkew;
@@ -92,7 +95,7 @@ public final class TokenVerifier {
             return Optional.empty();
         }
         String sub = jwt.getSubject();
-        if (!AccountId.isValid(sub) || jwt.getExpirationTime() <= 0) {
+        if (!AccountId.isValid(sub) || jwt.getExpirationTime() <= 0 || jwt.getExpirationTime() > LATEST_EXPIRY) {
             return Optional.empty();
         }
         Optional<CountryCode> home = Optional.empty();
