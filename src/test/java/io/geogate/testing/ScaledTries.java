@@ -1,6 +1,7 @@
 package io.geogate.testing;
 
 import net.jqwik.api.lifecycle.AroundPropertyHook;
+import net.jqwik.api.lifecycle.PropagationMode;
 import net.jqwik.api.lifecycle.PropertyExecutionResult;
 import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
@@ -16,6 +17,12 @@ public final class ScaledTries implements AroundPropertyHook {
     /** The multiplier in force: at least 1. */
     public static int scale() {
         return Math.max(1, Integer.getInteger("geogate.tries.scale", 1));
+    }
+
+    /** Registered on a class, it applies to every property in it. */
+    @Override
+    public PropagationMode propagateTo() {
+        return PropagationMode.ALL_DESCENDANTS;
     }
 
     @Override
