@@ -315,7 +315,8 @@ public final class PolicyParser {
             }
             for (Object key : map.keySet()) {
                 if (!(key instanceof String k) || !allowed.contains(k)) {
-                    String name = key instanceof String k ? printable(k, MAX_QUOTED_CHARS)
+                    // An empty key is written "" so that its error's path is not empty (or a bare prefix).
+                    String name = key instanceof String k ? (k.isEmpty() ? "\"\"" : printable(k, MAX_QUOTED_CHARS))
                             : key == null ? "null" : "(" + key.getClass().getSimpleName() + " key)";
                     error(prefix + name, "unknown key (allowed: " + String.join(", ",
                             allowed.stream().sorted().toList()) + ")");

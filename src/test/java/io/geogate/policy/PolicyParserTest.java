@@ -84,6 +84,16 @@ class PolicyParserTest {
     }
 
     @Test
+    void anEmptyKeyIsAnErrorAtAPathThatShowsIt() {
+        // Found by PolicyPropertiesTest (seed 7335167208764370952): "? !" is a mapping whose one key is empty,
+        // and its error had an empty path.
+        assertThat(paths("? !\n")).containsExactly("\"\"", "datacenters");
+        assertThat(paths(DATACENTERS + "\"\": enforce\n")).containsExactly("\"\"");
+        assertThat(paths(DATACENTERS + "restrictions:\n  - {country: PK, cutoff: 2030-01-01T00:00:00Z, \"\": P1D}\n"))
+                .containsExactly("restrictions[0].\"\"");
+    }
+
+    @Test
     void badCountryCodesAreErrors() {
         assertThat(errors(DATACENTERS + "restrictions:\n  - {country: XX, cutoff: 2030-01-01T00:00:00Z}\n"))
                 .singleElement().satisfies(e -> {
