@@ -21,7 +21,8 @@ import java.util.function.Function;
  * {@code ./mvnw -B test -Dtest='*PropertiesTest' -Dgeogate.tries.scale=100}.
  *
  * <p><b>Seed.</b> Fixed by default ({@link #DEFAULT_SEED}), so that CI checks the same inputs on every run
- * and a red build fails the same way on a developer's machine. {@code -Dgeogate.seed=<long>} checks other
+ * and a red build fails the same way on a developer's machine (as far as a class's fixtures are fixed too:
+ * {@code TokenPropertiesTest} makes new keys in each run). {@code -Dgeogate.seed=<long>} checks other
  * inputs; {@code -Dgeogate.seed=random} draws a new seed for each test JVM (use it with a scale for long
  * exploratory runs). Whatever the seed, a failure's message names it, with the property, the try, the
  * failing input (shortened when huge) and the flags that replay it. Try {@code i} of a property draws from
