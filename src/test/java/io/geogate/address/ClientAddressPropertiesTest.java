@@ -170,9 +170,16 @@ class ClientAddressPropertiesTest {
     void anyHeaderTextResolvesWithoutThrowingToThePeerOrALiteralWrittenInIt() {
         forAll(600, ClientAddressPropertiesTest::headerSet, headers -> {
             for (ClientAddressResolver resolver : RESOLVERS) {
-                long start = System.nanoTime();
-                ClientAddress a = resolver.resolve(peer(), lookup(headers));
-                assertThat(System.nanoTime() - start).as("no name lookup, bounded work").isLessThan(500_000_000L);
+                // Timed up to three times, the best counting: a name lookup or unbounded work is slow every
+                // time, a machine busy with other builds only now and then.
+                ClientAddress a = null;
+                long best = Long.MAX_VALUE;
+                for (int run = 0; run < 3 && best >= 500_000_000L; run++) {
+                    long start = System.nanoTime();
+                    a = resolver.resolve(peer(), lookup(headers));
+                    best = Math.min(best, System.nanoTime() - start);
+                }
+                assertThat(best).as("no name lookup, bounded work").isLessThan(500_000_000L);
                 assertThat(a.address()).isNotNull();
                 // An address made from a literal carries no host name; one looked up by name would.
                 assertThat(a.address().toString()).startsWith("/");
