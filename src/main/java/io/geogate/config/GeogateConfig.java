@@ -180,7 +180,7 @@ public interface GeogateConfig {
 
     /** Datacenter connections. */
     interface Upstream {
-        /** Longest wait from sending a request to the upstream's response headers before answering 504. */
+        /** Longest wait from the end of the request body to the upstream's response headers before answering 504 (and for a pooled connection, 503). */
         @WithDefault("30s")
         Duration timeout();
 
