@@ -5,6 +5,9 @@ import io.geogate.country.CountryCode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,14 +32,26 @@ public final class AccountFile {
     private AccountFile() {
     }
 
+    /** Opens the file for reading: a seam for tests that change the file while it is read. */
+    @FunctionalInterface
+    interface Source {
+        Source FILES = Files::newByteChannel;
+
+        SeekableByteChannel open(Path file) throws IOException;
+    }
+
     public static CompactDirectory load(Path file) throws AccountFileException, IOException {
+        return load(file, Source.FILES);
+    }
+
+    static CompactDirectory load(Path file, Source source) throws AccountFileException, IOException {
         List<String> errors = new ArrayList<>();
         // Sized once from the line count, so the load holds nothing but the final table.
-        long[] slots = CompactDirectory.emptyTable(countLines(file));
+        long[] slots = CompactDirectory.emptyTable(countLines(file, source));
         Set<Long> collidedHashes = new HashSet<>();
         int count = 0;
         int sharedAHash = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = reader(file, source)) {
             String header = in.readLine();
             if (header == null || !header.strip().replace(" ", "").equalsIgnoreCase("account,home")) {
                 throw new AccountFileException(file.toString(), List.of("line 1: the header must be 'account,home'"));
@@ -69,14 +84,20 @@ public final class AccountFile {
             return CompactDirectory.of(slots, Map.of(), count);
         }
         // Every entry of a collided hash is held exactly instead: k entries of one hash made k - 1 failed inserts.
-        Map<String, CountryCode> exact = readExactly(file, collidedHashes);
+        Map<String, CountryCode> exact = readExactly(file, source, collidedHashes);
         return CompactDirectory.of(slots, exact, count - sharedAHash - collidedHashes.size() + exact.size());
     }
 
-    private static int countLines(Path file) throws IOException {
+    /** Like Files.newBufferedReader: malformed UTF-8 throws rather than being replaced. */
+    private static BufferedReader reader(Path file, Source source) throws IOException {
+        return new BufferedReader(new InputStreamReader(Channels.newInputStream(source.open(file)),
+                StandardCharsets.UTF_8.newDecoder()));
+    }
+
+    private static int countLines(Path file, Source source) throws IOException {
         long lines = 1;
         byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Channels.newInputStream(source.open(file))) {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 for (int i = 0; i < n; i++) {
@@ -183,11 +204,11 @@ public final class AccountFile {
     }
 
     /** Second pass, only when hashes collided: the few ids involved, held by their full text. */
-    private static Map<String, CountryCode> readExactly(Path file, Set<Long> collidedHashes)
+    private static Map<String, CountryCode> readExactly(Path file, Source source, Set<Long> collidedHashes)
             throws IOException, AccountFileException {
         Map<String, CountryCode> exact = new HashMap<>();
         List<String> errors = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = reader(file, source)) {
             in.readLine();
             String line;
             int lineNo = 1;
