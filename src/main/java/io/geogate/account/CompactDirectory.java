@@ -10,7 +10,7 @@ import java.util.Optional;
  * An immutable account-to-home table that answers by the account id itself, compactly: ten million
  * accounts with 12-character ids take about 190 MB.
  *
- * <p>Ids are kept as the UTF-8 bytes the file wrote, in an arena of byte chunks (1 MiB each, so the
+ * <p>Ids are kept as the UTF-8 bytes the file wrote, in an arena of byte chunks (256 KiB each, so the
  * arena grows without copying and is not bound by one array's size). A record is a two-byte header,
  * the home as an index {@code (letter1 * 26 + letter2)} in its upper ten bits and the id's length in its
  * lower six, then the id; an id of 64 bytes or more has a length field of 0 and its length in the two
@@ -31,7 +31,11 @@ public final class CompactDirectory {
         long of(byte[] utf8, int from, int to);
     }
 
-    static final int CHUNK_BITS = 20;
+    /**
+     * 256 KiB: below half of G1's smallest region (1 MiB), so that a chunk is an ordinary object. A
+     * "humongous" one (half a region or more) would take whole regions, nearly doubling the arena in a small heap.
+     */
+    static final int CHUNK_BITS = 18;
     static final int CHUNK_SIZE = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK_SIZE - 1;
     /** Places must leave at least one bit of the int for the fingerprint, and stay positive: 2 GiB of records. */
@@ -71,12 +75,22 @@ public final class CompactDirectory {
 
     /** The home of {@code accountId}, compared exactly as the file wrote it; empty when it is not listed. */
     public Optional<CountryCode> home(String accountId) {
-        if (accountId.isEmpty() || accountId.length() > AccountId.MAX_LENGTH || !wellFormed(accountId)) {
-            // Not an id the file can hold: an unpaired surrogate has no UTF-8 form (getBytes would turn it into '?').
+        if (accountId.isEmpty() || accountId.length() > AccountId.MAX_LENGTH) {
             return Optional.empty();
         }
-        byte[] id = accountId.getBytes(StandardCharsets.UTF_8);
-        long h = hash.of(id, 0, id.length);
+        int utf8Length = utf8Length(accountId);
+        if (utf8Length < 0) {
+            // An unpaired surrogate has no UTF-8 form, so no file can hold this id.
+            return Optional.empty();
+        }
+        // The hash and the comparison encode the id as they go: a lookup allocates nothing but its Optional.
+        long h;
+        if (hash == IdHash.DEFAULT) {
+            h = hash(accountId);
+        } else {
+            byte[] bytes = accountId.getBytes(StandardCharsets.UTF_8);
+            h = hash.of(bytes, 0, bytes.length);
+        }
         int fingerprint = fingerprint(h, fingerprintMask);
         int[] table = slots;
         for (int i = slotOf(h, table.length); ; i = i + 1 == table.length ? 0 : i + 1) {
@@ -89,9 +103,7 @@ public final class CompactDirectory {
                 byte[] chunk = chunks[place >>> CHUNK_BITS];
                 int at = place & CHUNK_MASK;
                 int header = header(chunk, at);
-                int length = length(chunk, at, header);
-                int start = idStart(at, header);
-                if (length == id.length && Arrays.equals(chunk, start, start + length, id, 0, length)) {
+                if (length(chunk, at, header) == utf8Length && sameId(chunk, idStart(at, header), accountId)) {
                     return Optional.of(HOMES[header >>> HOME_SHIFT]);
                 }
             }
@@ -102,17 +114,70 @@ public final class CompactDirectory {
         return size;
     }
 
-    private static boolean wellFormed(String s) {
+    /** The length of {@code s} in UTF-8, or -1 when it holds an unpaired surrogate. */
+    private static int utf8Length(String s) {
+        int length = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (Character.isSurrogate(c)) {
-                if (!Character.isHighSurrogate(c) || i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+            if (c < 0x80) {
+                length++;
+            } else if (c < 0x800) {
+                length += 2;
+            } else if (!Character.isSurrogate(c)) {
+                length += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                length += 4;
+                i++;
+            } else {
+                return -1;
+            }
+        }
+        return length;
+    }
+
+    /**
+     * Whether the UTF-8 bytes from {@code at} (as many as {@code s} encodes to, already checked) are
+     * {@code s}, encoded character by character. {@code s} has no unpaired surrogate.
+     */
+    private static boolean sameId(byte[] chunk, int at, String s) {
+        int p = at;
+        for (int i = 0; i < s.length(); i++) {
+            int c = s.charAt(i);
+            if (c < 0x80) {
+                if (chunk[p++] != (byte) c) {
                     return false;
                 }
-                i++;
+                continue;
+            }
+            if (Character.isHighSurrogate((char) c)) {
+                c = Character.toCodePoint((char) c, s.charAt(++i));
+            }
+            int n = utf8Bytes(c);
+            for (int k = 0; k < n; k++) {
+                if (chunk[p++] != utf8Byte(c, n, k)) {
+                    return false;
+                }
             }
         }
         return true;
+    }
+
+    /** The number of UTF-8 bytes of code point {@code c}. */
+    private static int utf8Bytes(int c) {
+        return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    }
+
+    /** Byte {@code k} of the {@code n}-byte UTF-8 form of code point {@code c}. */
+    private static byte utf8Byte(int c, int n, int k) {
+        if (n == 1) {
+            return (byte) c;
+        }
+        int shift = 6 * (n - 1 - k);
+        if (k == 0) {
+            // The lead byte: n high ones, a zero, then the top bits.
+            return (byte) ((0xff00 >> n) & 0xff | c >> shift);
+        }
+        return (byte) (0x80 | (c >> shift) & 0x3f);
     }
 
     private static int header(byte[] chunk, int at) {
@@ -151,12 +216,39 @@ public final class CompactDirectory {
             h ^= bytes[i] & 0xff;
             h *= 0x100000001b3L;
         }
+        return mix(h);
+    }
+
+    /** MurmurHash3's fmix64. */
+    private static long mix(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
         return h;
+    }
+
+    /** {@link #hash(byte[], int, int)} of the UTF-8 form of {@code s} (no unpaired surrogates), without making it. */
+    static long hash(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            int c = s.charAt(i);
+            if (c < 0x80) {
+                h ^= c;
+                h *= 0x100000001b3L;
+                continue;
+            }
+            if (Character.isHighSurrogate((char) c)) {
+                c = Character.toCodePoint((char) c, s.charAt(++i));
+            }
+            int n = utf8Bytes(c);
+            for (int k = 0; k < n; k++) {
+                h ^= utf8Byte(c, n, k) & 0xff;
+                h *= 0x100000001b3L;
+            }
+        }
+        return mix(h);
     }
 
     /** The home a home index {@code (letter1 * 26 + letter2)} stands for. */

@@ -59,6 +59,14 @@ class CompactDirectoryTest {
     }
 
     @Test
+    void aLookupHashesTheIdsUtf8FormAsTheLoaderHashesTheFilesBytes() {
+        for (String id : new String[] {"alice", "Åsa", "мария", "用户", "\uD83D\uDE00x", "\u0085", "a\uFFFFb", "\uDBFF\uDFFF"}) {
+            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+            assertThat(CompactDirectory.hash(id)).as(id).isEqualTo(CompactDirectory.hash(utf8, 0, utf8.length));
+        }
+    }
+
+    @Test
     void anUnknownIdWhoseHashCollidesWithAKnownOneHasNoHome() throws Exception {
         CompactDirectory d = load("account,home\n" + TWIN_A + ",PK\n");
         assertThat(d.home(TWIN_A)).contains(new CountryCode("PK"));
