@@ -67,18 +67,19 @@ public final class AccountFile {
         Lines lines = new Lines(hash);
         try (SeekableByteChannel in = source.open(file)) {
             long length = in.size();
-            boolean whole = lines.read(in, length);
-            if (!lines.errors.isEmpty()) {
-                throw new AccountFileException(name, lines.errors);
-            }
+            boolean shrank = !lines.read(in, length) && lines.errors.isEmpty();
             BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
-            if (!whole || in.size() != length || after.size() != before.size()
+            // Checked before the line errors: a file caught mid-rewrite can show a half-written line.
+            // An in-place rewrite of the same length within one tick of the file clock goes unseen here;
+            // writers that replace the file by renaming (as documented) are always seen whole.
+            if (shrank || in.size() != length || after.size() != before.size()
                     || !after.lastModifiedTime().equals(before.lastModifiedTime())
                     || !Objects.equals(after.fileKey(), before.fileKey())) {
-                // An in-place rewrite of the same length within one tick of the file clock goes unseen
-                // here; writers that replace the file by renaming (as documented) are always seen whole.
                 throw new AccountFileException(name, List.of("changed while it was read (" + length + " bytes when opened); "
                         + "it is read again when it changes next"));
+            }
+            if (!lines.errors.isEmpty()) {
+                throw new AccountFileException(name, lines.errors);
             }
         }
         return lines.build(name);
@@ -108,8 +109,8 @@ public final class AccountFile {
         }
 
         /**
-         * Reads the first {@code length} bytes of {@code in}, line by line. Returns whether all of them
-         * were there and read (false too when reading stopped at an error).
+         * Reads the first {@code length} bytes of {@code in}, line by line. Returns false when fewer were
+         * there, or when reading stopped at an error.
          */
         boolean read(SeekableByteChannel in, long length) throws IOException {
             byte[] buffer = new byte[BUFFER_BYTES];

@@ -12,7 +12,7 @@ import java.util.Arrays;
 /**
  * Loads generated account files of each size given (default 1,000,000 and 10,000,000) three times
  * and prints the load time (best and median) and the heap the loaded directory keeps after a full GC.
- * Run it in a small fixed heap to show it fits: {@code java -Xmx512m -cp bench/target/benchmarks.jar
+ * Run it in a small fixed heap to show it fits: {@code java -Xmx300m -cp bench/target/benchmarks.jar
  * io.geogate.bench.DirectoryLoad}.
  */
 public final class DirectoryLoad {
