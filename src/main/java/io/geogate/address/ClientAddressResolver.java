@@ -2,6 +2,7 @@ package io.geogate.address;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -154,22 +155,36 @@ public final class ClientAddressResolver {
         return out.toString();
     }
 
+    /**
+     * Splits at {@code separator} outside quoted-strings, scanning from the right, as the walk trusts:
+     * proxies append their well-formed elements at the end of a line, so those are split before any
+     * character a client wrote is seen, and a quote the client left open (say {@code for="}, with a
+     * proxy's {@code , for=<peer>} appended to the same line) can only spoil the client's own element.
+     * A quote preceded by an odd number of backslashes is escaped.
+     */
     private static List<String> splitOutsideQuotes(String s, char separator) {
         List<String> parts = new ArrayList<>();
         boolean quoted = false;
-        int start = 0;
-        for (int i = 0; i < s.length(); i++) {
+        int end = s.length();
+        for (int i = s.length() - 1; i >= 0; i--) {
             char c = s.charAt(i);
-            if (c == '\\' && quoted) {
-                i++;
-            } else if (c == '"') {
+            if (c == '"' && !escaped(s, i)) {
                 quoted = !quoted;
             } else if (c == separator && !quoted) {
-                parts.add(s.substring(start, i).trim());
-                start = i + 1;
+                parts.add(s.substring(i + 1, end).trim());
+                end = i;
             }
         }
-        parts.add(s.substring(start).trim());
+        parts.add(s.substring(0, end).trim());
+        Collections.reverse(parts);
         return parts;
+    }
+
+    private static boolean escaped(String s, int quote) {
+        int backslashes = 0;
+        for (int i = quote - 1; i >= 0 && s.charAt(i) == '\\'; i--) {
+            backslashes++;
+        }
+        return backslashes % 2 == 1;
     }
 }

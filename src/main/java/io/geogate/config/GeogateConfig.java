@@ -1,6 +1,7 @@
 package io.geogate.config;
 
 import io.geogate.address.ForwardedHeader;
+import io.geogate.geo.GeoDatabase;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -77,6 +78,16 @@ public interface GeogateConfig {
         /** Age past which the database is reported stale (it stays in service). */
         @WithDefault("P45D")
         Duration maxAge();
+
+        /**
+         * How the file is held: {@code memory} reads it into the heap once (its size, about 8 MB for the
+         * bundled one, per process), so rewriting the file in place ({@code cp new.mmdb geo.mmdb}) cannot
+         * disturb the copy in service; {@code mapped} memory-maps it, sharing the page cache between
+         * sidecars on a node, and the file must then only ever be replaced by rename, as geoipupdate does
+         * (rewritten in place, requests get 503 until the watcher reads a valid file again).
+         */
+        @WithDefault("memory")
+        GeoDatabase.FileMode fileMode();
     }
 
     /** Accounts. */
@@ -169,7 +180,7 @@ public interface GeogateConfig {
 
     /** Datacenter connections. */
     interface Upstream {
-        /** Longest wait from sending a request to the upstream's response headers before answering 504. */
+        /** Longest wait from the end of the request body to the upstream's response headers before answering 504 (and for a pooled connection, 503). */
         @WithDefault("30s")
         Duration timeout();
 

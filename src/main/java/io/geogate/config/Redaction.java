@@ -12,18 +12,28 @@ public final class Redaction {
     /** What a hidden secret is shown as. */
     public static final String HIDDEN = "***";
 
-    private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)([^@/?#]*)@");
+    private static final Pattern USER_INFO = Pattern.compile("^(\\s*[A-Za-z][A-Za-z0-9+.-]*://)([^@/?#]*)@");
     private static final Pattern SECRET_PARAMETER =
             Pattern.compile("(?i)([?&;](?:password|passwd|pwd|secret|token|auth|key)=)[^&;#]*");
 
     private Redaction() {
     }
 
-    /** {@code url} with its user-info password and secret-looking query parameters replaced by {@link #HIDDEN}. */
+    /**
+     * {@code url} with its user-info password and secret-looking query parameters replaced by {@link #HIDDEN};
+     * a comma-separated list of URLs (Redis sentinels, cluster nodes) has each of them redacted.
+     */
     public static String url(String url) {
         if (url == null) {
             return null;
         }
+        if (url.indexOf(',') >= 0) {
+            return java.util.Arrays.stream(url.split(",", -1)).map(Redaction::one).collect(java.util.stream.Collectors.joining(","));
+        }
+        return one(url);
+    }
+
+    private static String one(String url) {
         String out = USER_INFO.matcher(url).replaceFirst(m -> {
             String info = m.group(2);
             int colon = info.indexOf(':');

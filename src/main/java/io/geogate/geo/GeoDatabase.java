@@ -3,27 +3,57 @@ package io.geogate.geo;
 import com.maxmind.db.CHMCache;
 import com.maxmind.db.Metadata;
 import com.maxmind.db.Reader;
+import io.geogate.address.IpLiteral;
 import io.geogate.country.CountryCode;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A memory-mapped MMDB country database, validated when opened.
+ * An MMDB country database, validated when opened.
  *
  * <p>Never closed explicitly: a reload publishes a new instance and this one is left to the
  * garbage collector, because {@link Reader#close()} under a racing lookup would fail that lookup.
- * geoipupdate replaces files by rename, so the mapping keeps reading the old inode.
+ *
+ * <p>Nothing the reader throws escapes as anything but {@link GeoDatabaseException} (from
+ * {@link #open}) or {@link GeoLookupFailure} (from {@link #tryCountry}): a corrupt file fails with
+ * runtime exceptions of every kind, and a mapped file truncated under the reader fails with an
+ * {@link InternalError} (SIGBUS). Only errors the JVM cannot survive (out of memory and the like)
+ * pass through.
  */
 public final class GeoDatabase {
+
+    /**
+     * How the file is held.
+     */
+    public enum FileMode {
+        /**
+         * Read into the heap once, in one pass over one open file: immune to the file being
+         * rewritten in place afterwards; costs the file's size in heap.
+         */
+        MEMORY,
+        /**
+         * Memory-mapped: sidecars on a node share the page cache, but the file must only ever be
+         * replaced by rename. Rewritten in place, lookups read whatever is there now (503s, or
+         * wrong answers until the watcher re-reads it).
+         */
+        MAPPED
+    }
 
     /** Addresses sampled when a file is opened; a corrupt tree or data section fails one of them. */
     private static final String[] PROBES = {
@@ -34,52 +64,151 @@ public final class GeoDatabase {
 
     private final Reader reader;
     private final Path path;
+    private final FileMode mode;
+    /** MAPPED only: the mapped file, kept open to notice it shrinking before a lookup touches a missing page. */
+    private final FileChannel mappedFile;
+    private final long mappedSize;
     private final Metadata metadata;
+    // Used in hot paths and health checks: read once, so that a strange value fails the open, not a request.
+    private final int ipVersion;
+    private final String type;
+    private final Instant buildTime;
     private final Instant loadedAt;
 
-    private GeoDatabase(Reader reader, Path path, Instant loadedAt) {
+    private GeoDatabase(Reader reader, Path path, FileMode mode, FileChannel mappedFile, long mappedSize, Instant loadedAt)
+            throws GeoDatabaseException {
         this.reader = reader;
         this.path = path;
+        this.mode = mode;
+        this.mappedFile = mappedFile;
+        this.mappedSize = mappedSize;
         this.metadata = reader.getMetadata();
         this.loadedAt = loadedAt;
-    }
-
-    /**
-     * Opens and validates {@code path}: the file must exist, carry MMDB metadata, and answer probe
-     * lookups without a decoding error.
-     */
-    public static GeoDatabase open(Path path, Instant now) throws GeoDatabaseException {
-        Objects.requireNonNull(path, "path");
-        if (!Files.isRegularFile(path)) {
-            throw new GeoDatabaseException("geo database " + path + " does not exist or is not a regular file");
-        }
-        Reader reader;
-        try {
-            // A cache per reader: CHMCache keys are offsets into one file and must never be shared.
-            reader = new Reader(path.toFile(), Reader.FileMode.MEMORY_MAPPED, new CHMCache());
-        } catch (IOException | RuntimeException e) {
-            throw new GeoDatabaseException("geo database " + path + " is not a readable MMDB file: " + e.getMessage(), e);
-        }
-        GeoDatabase database = new GeoDatabase(reader, path, now);
-        database.validate();
-        return database;
-    }
-
-    private void validate() throws GeoDatabaseException {
         if (metadata.binaryFormatMajorVersion() != 2) {
             throw new GeoDatabaseException("geo database " + path + " has unsupported binary format "
                     + metadata.binaryFormatMajorVersion());
         }
-        for (String probe : PROBES) {
+        if (metadata.ipVersion() != 4 && metadata.ipVersion() != 6) {
+            throw new GeoDatabaseException("geo database " + path + " has ip_version " + metadata.ipVersion() + ", not 4 or 6");
+        }
+        int recordSize = metadata.recordSize();
+        if (recordSize != 24 && recordSize != 28 && recordSize != 32) {
+            throw new GeoDatabaseException("geo database " + path + " has record_size " + recordSize + ", not 24, 28 or 32");
+        }
+        if (metadata.nodeCount() <= 0) {
+            throw new GeoDatabaseException("geo database " + path + " has node_count " + metadata.nodeCount());
+        }
+        this.ipVersion = metadata.ipVersion();
+        this.type = metadata.databaseType() == null ? "unknown" : metadata.databaseType();
+        if (metadata.buildEpoch() == null || metadata.buildEpoch().signum() < 0
+                || metadata.buildEpoch().compareTo(BigInteger.valueOf(MAX_BUILD_EPOCH)) > 0) {
+            throw new GeoDatabaseException("geo database " + path + " has build_epoch " + metadata.buildEpoch()
+                    + ", not a time between 1970 and 9999");
+        }
+        this.buildTime = Instant.ofEpochSecond(metadata.buildEpoch().longValue());
+    }
+
+    /** The end of year 9999, in epoch seconds: later build times are nonsense. */
+    private static final long MAX_BUILD_EPOCH = 253_402_300_799L;
+
+    /** Opens and validates {@code path} {@linkplain FileMode#MEMORY in memory}. */
+    public static GeoDatabase open(Path path, Instant now) throws GeoDatabaseException {
+        return open(path, FileMode.MEMORY, now);
+    }
+
+    /**
+     * Opens and validates {@code path}: the file must exist, carry MMDB metadata with sound values,
+     * stay unchanged while it is read, and answer probe lookups without a decoding error.
+     */
+    public static GeoDatabase open(Path path, FileMode mode, Instant now) throws GeoDatabaseException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(now, "now");
+        if (!Files.isRegularFile(path)) {
+            throw new GeoDatabaseException("geo database " + path + " does not exist or is not a regular file");
+        }
+        Reader reader;
+        FileChannel mappedFile = null;
+        List<Object> before;
+        try {
+            before = stamp(path);
+            // MEMORY: one open of the file, which the reader reads in one pass, exactly the size the open
+            // descriptor had (a file that grows meanwhile is not followed; one that shrinks fails the read).
+            // MAPPED: the reader maps the file; a second descriptor on it stays open to check its size.
+            // Either way the stamp taken around the reading refuses a file rewritten meanwhile.
+            // A cache per reader: CHMCache keys are offsets into one file and must never be shared.
+            if (mode == FileMode.MAPPED) {
+                mappedFile = FileChannel.open(path, StandardOpenOption.READ);
+            }
+            reader = new Reader(path.toFile(), mode == FileMode.MEMORY ? Reader.FileMode.MEMORY : Reader.FileMode.MEMORY_MAPPED,
+                    new CHMCache());
+            if (!before.equals(stamp(path))) {
+                throw new GeoDatabaseException("geo database " + path + " changed while it was being read; "
+                        + "it is read again when it changes next");
+            }
+        } catch (Throwable e) {
+            closeQuietly(mappedFile);
+            if (e instanceof GeoDatabaseException refused) {
+                throw refused;
+            }
+            rethrowIfFatal(e);
+            throw new GeoDatabaseException("geo database " + path + " is not a readable MMDB file: " + e, e);
+        }
+        GeoDatabase database;
+        try {
+            database = new GeoDatabase(reader, path, mode, mappedFile, (Long) before.get(1), now);
+        } catch (Throwable e) {
+            closeQuietly(mappedFile);
+            if (e instanceof GeoDatabaseException refused) {
+                throw refused;
+            }
+            rethrowIfFatal(e);
+            throw new GeoDatabaseException("geo database " + path + " has unreadable metadata: " + e, e);
+        }
+        database.validate();
+        return database;
+    }
+
+    /** What says a file is the one that was opened: its identity, size and modification time. */
+    private static List<Object> stamp(Path path) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+        return Arrays.asList(a.fileKey(), a.size(), a.lastModifiedTime());
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
             try {
-                InetAddress address = InetAddress.getByName(probe);
-                if (address instanceof Inet6Address && metadata.ipVersion() == 4) {
-                    continue;
-                }
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing was read through it
+            }
+        }
+    }
+
+    /**
+     * Errors the JVM cannot recover from pass through; everything else a reader throws, including
+     * {@link InternalError} (a fault on a mapped file) and {@link StackOverflowError} (a corrupt
+     * data section), is a failure of the file.
+     */
+    private static void rethrowIfFatal(Throwable t) {
+        if (t instanceof VirtualMachineError fatal && !(t instanceof InternalError) && !(t instanceof StackOverflowError)) {
+            throw fatal;
+        }
+    }
+
+    private void validate() throws GeoDatabaseException {
+        for (String probe : PROBES) {
+            InetAddress address = IpLiteral.parse(probe).orElseThrow();
+            if (address instanceof Inet6Address && ipVersion == 4) {
+                continue;
+            }
+            try {
                 reader.get(address, CountryRecord.class);
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) {
+                closeQuietly(mappedFile);
+                rethrowIfFatal(e);
                 throw new GeoDatabaseException("geo database " + path + " is corrupt (lookup of " + probe
-                        + " failed: " + e.getMessage() + ")", e);
+                        + " failed: " + e + ")", e);
             }
         }
     }
@@ -88,22 +217,37 @@ public final class GeoDatabase {
      * The country of {@code address}; empty for private and reserved networks and for addresses the
      * file does not know. This is the hot-path form: a miss is normal, not exceptional.
      *
-     * @throws GeoLookupFailure if the file fails to decode (never a guess)
+     * @throws GeoLookupFailure if the file fails to decode, whatever the reader threw (never a guess)
      */
     public Optional<CountryCode> tryCountry(InetAddress address) {
         if (isPrivate(address)) {
             return Optional.empty();
         }
-        if (address instanceof Inet6Address && metadata.ipVersion() == 4) {
+        if (address instanceof Inet6Address && ipVersion == 4) {
             return Optional.empty();
         }
         CountryRecord record;
         try {
+            checkMappedSize();
             record = reader.get(address, CountryRecord.class);
-        } catch (IOException | RuntimeException e) {
-            throw new GeoLookupFailure("lookup of " + address.getHostAddress() + " in " + path + " failed", e);
+        } catch (Throwable e) {
+            rethrowIfFatal(e);
+            throw new GeoLookupFailure("lookup of " + address.getHostAddress() + " in " + path + " (" + mode.name()
+                    .toLowerCase(Locale.ROOT) + ") failed: " + e, e);
         }
         return record == null ? Optional.empty() : CountryCode.tryLenient(record.isoCode());
+    }
+
+    /**
+     * A mapped file cut shorter in place would fault (SIGBUS) on the pages it lost, and the JVM raises
+     * that {@link InternalError} in compiled code asynchronously, possibly after the lookup returned: so
+     * its size is checked (one {@code fstat}) before each lookup, and a shrunk file fails cleanly.
+     */
+    private void checkMappedSize() throws IOException {
+        if (mappedFile != null && mappedFile.size() < mappedSize) {
+            throw new IOException("the mapped file shrank from " + mappedSize + " to " + mappedFile.size()
+                    + " bytes: it was rewritten in place (replace it by rename, or use geogate.geo.file-mode=memory)");
+        }
     }
 
     /** Loopback, unspecified, link-local, RFC 1918, CGNAT, unique-local and multicast addresses. */
@@ -125,13 +269,18 @@ public final class GeoDatabase {
         return path;
     }
 
-    /** The file's own {@code database_type}, e.g. {@code GeoLite2-Country}. */
+    /** How the file is held. */
+    public FileMode mode() {
+        return mode;
+    }
+
+    /** The file's own {@code database_type}, e.g. {@code GeoLite2-Country}; {@code unknown} when it has none. */
     public String type() {
-        return metadata.databaseType();
+        return type;
     }
 
     public Instant buildTime() {
-        return metadata.buildTime();
+        return buildTime;
     }
 
     public Instant loadedAt() {

@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.NavigableSet;
 import java.util.TreeSet;
@@ -99,7 +100,9 @@ public class CutoffEnforcer {
             return;
         }
         Instant next = cutoffs.higher(now);
-        long untilNext = next == null ? MAX_WAIT_MILLIS : next.toEpochMilli() - now.toEpochMilli();
+        Duration until = next == null ? Duration.ofMillis(MAX_WAIT_MILLIS) : Duration.between(now, next);
+        // Compared in seconds first: a cutoff millions of years ahead must not overflow milliseconds.
+        long untilNext = until.getSeconds() > MAX_WAIT_MILLIS / 1000 ? MAX_WAIT_MILLIS : until.toMillis();
         // +1: a timer may fire up to a millisecond early on a coarse clock; the tick then just re-arms.
         long delay = Math.max(1, Math.min(MAX_WAIT_MILLIS, untilNext + 1));
         timer = vertx.setTimer(delay, id -> tick());
@@ -108,6 +111,7 @@ public class CutoffEnforcer {
     private void tick() {
         Instant passed;
         synchronized (this) {
+            // Re-armed first, whatever happens after: a sweep that fails must not stop the cutoffs that follow.
             timer = -1;
             Instant now = clock.instant();
             // Cutoffs in (lastTick, now]; none when the clock went back, and those ahead again are due later.
@@ -130,7 +134,14 @@ public class CutoffEnforcer {
         Instant now = clock.instant();
         int count = 0;
         for (LiveExchange exchange : exchanges.snapshot()) {
-            Decision d = Decider.decide(exchange.facts(), snapshot.policy().policy(), now);
+            Decision d;
+            try {
+                d = Decider.decide(exchange.facts(), snapshot.policy().policy(), now);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "%s: an exchange could not be decided again; it is ended", why);
+                exchange.goAway();
+                continue;
+            }
             if (!(d instanceof Decision.Refuse refuse)) {
                 continue;
             }

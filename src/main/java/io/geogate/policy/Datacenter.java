@@ -18,6 +18,9 @@ public record Datacenter(String name, URI upstream, Set<CountryCode> homes, bool
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(upstream, "upstream");
         homes = Set.copyOf(homes);
+        if (upstream.getHost() == null || upstream.getPort() == 0 || upstream.getPort() > 65_535) {
+            throw new IllegalArgumentException("upstream " + upstream + " needs a host and a port within 1-65535");
+        }
     }
 
     /** The port to connect to, the scheme's default when the URI has none. */

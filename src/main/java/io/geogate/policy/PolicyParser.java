@@ -3,6 +3,8 @@ package io.geogate.policy;
 import io.geogate.country.CountryCode;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
@@ -21,6 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a policy document (YAML, or JSON, which is YAML) and validates all of it, collecting
@@ -33,6 +37,43 @@ public final class PolicyParser {
 
     /** Larger documents are refused before parsing. */
     public static final int MAX_DOCUMENT_CHARS = 1 << 20;
+
+    /** More datacenters than this are refused: each is a connection pool, and routing scans them. */
+    public static final int MAX_DATACENTERS = 256;
+
+    /** At most this many errors are listed; one more entry says how many were left out. */
+    public static final int MAX_ERRORS = 100;
+
+    /** Deeper documents are refused before they are built: the YAML composer recurses per level. */
+    public static final int MAX_NESTING = 32;
+
+    /** Aliases to collections a document may use; a policy needs none, expansion bombs need many. */
+    public static final int MAX_ALIASES = 20;
+
+    /** Longest {@code reason}: it is sent in every refusal and written in every audit line. */
+    public static final int MAX_REASON_CHARS = 1024;
+
+    /** Longest {@code blocked-by} URL: it is sent in a {@code Link} header. */
+    public static final int MAX_URL_CHARS = 2048;
+
+    /** Longest quoted value in an error message, so that a refusal stays readable. */
+    private static final int MAX_QUOTED_CHARS = 80;
+
+    /**
+     * The contract's durations: days and time, whole units, no sign and no fraction. Case is
+     * ignored, like ISO country codes; the canonical form is upper case.
+     */
+    private static final Pattern DURATION = Pattern.compile(
+            "P(?:(\\d{1,9})D)?(?:T(?=\\d)(?:(\\d{1,12})H)?(?:(\\d{1,12})M)?(?:(\\d{1,15})S)?)?", Pattern.CASE_INSENSITIVE);
+
+    /** YAML 1.2 core schema, no duplicate or recursive keys, few aliases; immutable, so shared. */
+    private static final LoadSettings SETTINGS = LoadSettings.builder()
+            .setSchema(new CoreSchema())
+            .setAllowDuplicateKeys(false)
+            .setAllowRecursiveKeys(false)
+            .setMaxAliasesForCollections(MAX_ALIASES)
+            .setLabel("policy")
+            .build();
 
     private static final Set<String> TOP_KEYS = Set.of("datacenters", "restrictions", "unknown-country", "mode");
     private static final Set<String> DATACENTER_KEYS = Set.of("name", "upstream", "homes", "default");
@@ -49,31 +90,95 @@ public final class PolicyParser {
         }
         Object document;
         try {
-            LoadSettings settings = LoadSettings.builder()
-                    .setSchema(new CoreSchema())
-                    .setAllowDuplicateKeys(false)
-                    .setLabel("policy")
-                    .build();
-            document = new Load(settings).loadFromString(text);
+            checkNesting(text);
+            document = new Load(SETTINGS).loadFromString(text);
         } catch (YamlEngineException e) {
             throw new InvalidPolicyException(List.of(new PolicyError("$", "not valid YAML or JSON: "
-                    + e.getMessage().replace('\n', ' '))));
+                    + printable(e.getMessage().replace('\n', ' '), 300))));
         }
         Validation v = new Validation();
         Policy policy = v.policy(document);
-        if (!v.errors.isEmpty()) {
-            throw new InvalidPolicyException(v.errors);
+        if (v.count > 0) {
+            List<PolicyError> listed = new ArrayList<>(v.errors);
+            if (v.count > listed.size()) {
+                listed.add(new PolicyError("$", (v.count - listed.size()) + " more errors not listed"));
+            }
+            throw new InvalidPolicyException(listed);
         }
         return policy;
+    }
+
+    /**
+     * Walks the document's events (the parser keeps its own stack, so this cannot overflow) and
+     * refuses it when collections nest deeper than {@link #MAX_NESTING}, before the recursive
+     * composer ever sees it.
+     */
+    private static void checkNesting(String text) throws InvalidPolicyException {
+        int depth = 0;
+        for (Event event : new Parse(SETTINGS).parseString(text)) {
+            switch (event.getEventId()) {
+                case MappingStart, SequenceStart -> {
+                    if (++depth > MAX_NESTING) {
+                        throw new InvalidPolicyException(List.of(new PolicyError("$", "collections nested deeper than "
+                                + MAX_NESTING + " levels")));
+                    }
+                }
+                case MappingEnd, SequenceEnd -> depth--;
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** {@code text} quoted for an error message: at most {@code max} characters, control characters escaped. */
+    static String printable(String text, int max) {
+        StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 8);
+        for (int i = 0; i < text.length(); i++) {
+            if (out.length() >= max) {
+                out.append("…");
+                break;
+            }
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String quoted(String text) {
+        return "'" + printable(text, MAX_QUOTED_CHARS) + "'";
     }
 
     /** One pass over the document tree; every check appends to {@link #errors} instead of throwing. */
     private static final class Validation {
         private final List<PolicyError> errors = new ArrayList<>();
+        private int count;
+
+        private void error(String path, String message) {
+            count++;
+            if (errors.size() < MAX_ERRORS) {
+                errors.add(new PolicyError(path, message));
+            }
+        }
 
         Policy policy(Object document) {
             if (document == null) {
-                errors.add(new PolicyError("$", "the document is empty"));
+                error("$", "the document is empty");
                 return null;
             }
             Map<String, Object> top = mapping("$", document, TOP_KEYS, "");
@@ -93,7 +198,7 @@ public final class PolicyParser {
         private List<Datacenter> datacenters(Object node) {
             List<Datacenter> out = new ArrayList<>();
             if (node == null) {
-                errors.add(new PolicyError("datacenters", "is required: list at least one datacenter"));
+                error("datacenters", "is required: list at least one datacenter");
                 return out;
             }
             List<Object> items = sequence("datacenters", node);
@@ -101,7 +206,11 @@ public final class PolicyParser {
                 return out;
             }
             if (items.isEmpty()) {
-                errors.add(new PolicyError("datacenters", "must list at least one datacenter"));
+                error("datacenters", "must list at least one datacenter");
+            }
+            if (items.size() > MAX_DATACENTERS) {
+                error("datacenters", "lists " + items.size() + " datacenters; at most " + MAX_DATACENTERS + " are allowed");
+                return out;
             }
             Map<String, String> names = new HashMap<>();
             Map<CountryCode, String> homeOwners = new HashMap<>();
@@ -114,12 +223,12 @@ public final class PolicyParser {
                 }
                 String name = requiredString(at + ".name", m.get("name"));
                 if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
-                    errors.add(new PolicyError(at + ".name", "must be 1-63 letters, digits, '.', '_' or '-'"));
+                    error(at + ".name", "must be 1-63 letters, digits, '.', '_' or '-'");
                     name = null;
                 }
                 if (name != null && names.putIfAbsent(name, at) != null) {
-                    errors.add(new PolicyError(at + ".name", "duplicate datacenter name '" + name + "' (also "
-                            + names.get(name) + ")"));
+                    error(at + ".name", "duplicate datacenter name " + quoted(name) + " (also "
+                            + names.get(name) + ")");
                 }
                 URI upstream = httpUrl(at + ".upstream", m.get("upstream"), true);
                 Set<CountryCode> homes = new LinkedHashSet<>();
@@ -133,7 +242,7 @@ public final class PolicyParser {
                         }
                         String owner = homeOwners.putIfAbsent(home, at);
                         if (owner != null) {
-                            errors.add(new PolicyError(homeAt, "home " + home + " is already served by " + owner));
+                            error(homeAt, "home " + home + " is already served by " + owner);
                         }
                         homes.add(home);
                     }
@@ -147,8 +256,8 @@ public final class PolicyParser {
                 }
             }
             if (!items.isEmpty() && defaults.size() != 1) {
-                errors.add(new PolicyError("datacenters", "exactly one datacenter must have 'default: true' (found "
-                        + (defaults.isEmpty() ? "none" : String.join(", ", defaults)) + ")"));
+                error("datacenters", "exactly one datacenter must have 'default: true' (found "
+                        + (defaults.isEmpty() ? "none" : String.join(", ", defaults)) + ")");
             }
             return out;
         }
@@ -171,20 +280,26 @@ public final class PolicyParser {
                 }
                 CountryCode country = null;
                 if (m.get("country") == null) {
-                    errors.add(new PolicyError(at + ".country", "is required"));
+                    error(at + ".country", "is required");
                 } else {
                     country = country(at + ".country", m.get("country"));
                 }
                 if (country != null && seen.putIfAbsent(country, at) != null) {
-                    errors.add(new PolicyError(at + ".country", "country " + country + " is already restricted by "
-                            + seen.get(country)));
+                    error(at + ".country", "country " + country + " is already restricted by "
+                            + seen.get(country));
                 }
                 Instant cutoff = cutoff(at + ".cutoff", m.get("cutoff"));
                 Duration notice = duration(at + ".notice", m.get("notice"));
+                if (cutoff != null && notice != null && cutoff.minus(notice).isBefore(Restriction.EARLIEST_CUTOFF)) {
+                    error(at + ".notice", PolicyJson.duration(notice) + " before the cutoff " + cutoff + " starts before "
+                            + Restriction.EARLIEST_CUTOFF + "; shorten the notice");
+                    notice = null;
+                }
                 Rule anonymous = word(at + ".anonymous", m.get("anonymous"), Rule.REFUSE);
-                URI blockedBy = m.get("blocked-by") == null ? null : httpUrl(at + ".blocked-by", m.get("blocked-by"), false);
-                String reason = m.get("reason") == null ? null : requiredString(at + ".reason", m.get("reason"));
-                if (country != null && cutoff != null && notice != null && anonymous != null) {
+                URI blockedBy = m.get("blocked-by") == null ? null : blockedBy(at + ".blocked-by", m.get("blocked-by"));
+                String reason = m.get("reason") == null ? null : reason(at + ".reason", m.get("reason"));
+                if (country != null && cutoff != null && notice != null && anonymous != null
+                        && (blockedBy != null || m.get("blocked-by") == null) && (reason != null || m.get("reason") == null)) {
                     out.add(new Restriction(country, cutoff, notice, anonymous, Optional.ofNullable(blockedBy),
                             Optional.ofNullable(reason)));
                 }
@@ -195,13 +310,16 @@ public final class PolicyParser {
         @SuppressWarnings("unchecked")
         private Map<String, Object> mapping(String path, Object node, Set<String> allowed, String prefix) {
             if (!(node instanceof Map<?, ?> map)) {
-                errors.add(new PolicyError(path, "must be a mapping"));
+                error(path, "must be a mapping");
                 return null;
             }
             for (Object key : map.keySet()) {
                 if (!(key instanceof String k) || !allowed.contains(k)) {
-                    errors.add(new PolicyError(prefix + key, "unknown key (allowed: " + String.join(", ",
-                            allowed.stream().sorted().toList()) + ")"));
+                    // An empty key is written "" so that its error's path is not empty (or a bare prefix).
+                    String name = key instanceof String k ? (k.isEmpty() ? "\"\"" : printable(k, MAX_QUOTED_CHARS))
+                            : key == null ? "null" : "(" + key.getClass().getSimpleName() + " key)";
+                    error(prefix + name, "unknown key (allowed: " + String.join(", ",
+                            allowed.stream().sorted().toList()) + ")");
                 }
             }
             return (Map<String, Object>) map;
@@ -210,7 +328,7 @@ public final class PolicyParser {
         @SuppressWarnings("unchecked")
         private List<Object> sequence(String path, Object node) {
             if (!(node instanceof List<?>)) {
-                errors.add(new PolicyError(path, "must be a list"));
+                error(path, "must be a list");
                 return null;
             }
             return (List<Object>) node;
@@ -221,18 +339,18 @@ public final class PolicyParser {
             if (node instanceof String || node instanceof Number || node instanceof Boolean) {
                 return String.valueOf(node).strip();
             }
-            errors.add(new PolicyError(path, "must be a single value"));
+            error(path, "must be a single value");
             return null;
         }
 
         private String requiredString(String path, Object node) {
             if (node == null) {
-                errors.add(new PolicyError(path, "is required"));
+                error(path, "is required");
                 return null;
             }
             String s = scalar(path, node);
             if (s != null && s.isEmpty()) {
-                errors.add(new PolicyError(path, "must not be empty"));
+                error(path, "must not be empty");
                 return null;
             }
             return s;
@@ -245,7 +363,7 @@ public final class PolicyParser {
             }
             Optional<CountryCode> code = CountryCode.parse(s);
             if (code.isEmpty()) {
-                errors.add(new PolicyError(path, "'" + s + "' is not an ISO 3166-1 alpha-2 country code"));
+                error(path, quoted(s) + " is not an ISO 3166-1 alpha-2 country code");
                 return null;
             }
             return code.get();
@@ -256,15 +374,22 @@ public final class PolicyParser {
             if (s == null) {
                 return null;
             }
+            Instant cutoff;
             try {
-                return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+                cutoff = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
             } catch (DateTimeParseException e) {
-                errors.add(new PolicyError(path, "'" + s + "' is not an ISO-8601 date-time with an offset "
-                        + "(e.g. 2015-12-30T00:00:00+05:00)"));
+                error(path, quoted(s) + " is not an ISO-8601 date-time with an offset (e.g. 2015-12-30T00:00:00+05:00)");
                 return null;
             }
+            if (cutoff.isBefore(Restriction.EARLIEST_CUTOFF) || cutoff.isAfter(Restriction.LATEST_CUTOFF)) {
+                error(path, quoted(s) + " is outside " + Restriction.EARLIEST_CUTOFF + " .. " + Restriction.LATEST_CUTOFF
+                        + " (years 1970 to 9999)");
+                return null;
+            }
+            return cutoff;
         }
 
+        /** {@code P30D}, {@code PT36H}, {@code P1DT12H}: whole days, hours, minutes and seconds, up to 100 years. */
         private Duration duration(String path, Object node) {
             if (node == null) {
                 return Duration.ZERO;
@@ -273,18 +398,70 @@ public final class PolicyParser {
             if (s == null) {
                 return null;
             }
-            try {
-                Duration d = Duration.parse(s);
-                if (d.isNegative() || s.startsWith("-") || s.contains("-")) {
-                    errors.add(new PolicyError(path, "'" + s + "' must not be negative"));
-                    return null;
-                }
-                return d;
-            } catch (DateTimeParseException e) {
-                errors.add(new PolicyError(path, "'" + s + "' is not an ISO-8601 duration of days and time "
-                        + "(e.g. P30D, PT36H)"));
+            Matcher m = DURATION.matcher(s);
+            if (!m.matches() || (m.group(1) == null && m.group(2) == null && m.group(3) == null && m.group(4) == null)) {
+                error(path, quoted(s) + " is not a duration of whole days and time without sign or fraction "
+                        + "(e.g. P30D, PT36H, P1DT12H)");
                 return null;
             }
+            Duration d = Duration.ofDays(number(m.group(1)))
+                    .plusHours(number(m.group(2)))
+                    .plusMinutes(number(m.group(3)))
+                    .plusSeconds(number(m.group(4)));
+            if (d.compareTo(Restriction.MAX_NOTICE) > 0) {
+                error(path, quoted(s) + " is longer than " + PolicyJson.duration(Restriction.MAX_NOTICE) + " (100 years)");
+                return null;
+            }
+            return d;
+        }
+
+        private static long number(String digits) {
+            return digits == null ? 0 : Long.parseLong(digits);
+        }
+
+        private String reason(String path, Object node) {
+            String s = requiredString(path, node);
+            if (s == null) {
+                return null;
+            }
+            if (s.length() > MAX_REASON_CHARS) {
+                error(path, "is " + s.length() + " characters long; at most " + MAX_REASON_CHARS + " are allowed");
+                return null;
+            }
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                    error(path, "must be one line of text, without control characters: " + quoted(s));
+                    return null;
+                }
+            }
+            if (hasUnpairedSurrogate(s)) {
+                error(path, "is not well-formed Unicode (an unpaired surrogate): " + quoted(s));
+                return null;
+            }
+            return s;
+        }
+
+        /**
+         * The page a refusal links to. Kept in its ASCII form (non-ASCII characters percent-encoded), so that
+         * the {@code Link: <...>} header carries exactly it; characters that could end the header or the
+         * {@code <...>} (CR, LF, {@code >}, quotes, spaces) are not URL characters and are refused.
+         */
+        private URI blockedBy(String path, Object node) {
+            URI uri = httpUrl(path, node, false);
+            if (uri == null) {
+                return null;
+            }
+            if (uri.getRawUserInfo() != null) {
+                error(path, "must not carry user information: it is sent to every refused client");
+                return null;
+            }
+            String ascii = uri.toASCIIString();
+            if (ascii.length() > MAX_URL_CHARS) {
+                error(path, "is " + ascii.length() + " characters long; at most " + MAX_URL_CHARS + " are allowed");
+                return null;
+            }
+            return URI.create(ascii);
         }
 
         private URI httpUrl(String path, Object node, boolean originOnly) {
@@ -292,26 +469,42 @@ public final class PolicyParser {
             if (s == null) {
                 return null;
             }
+            if (s.length() > MAX_URL_CHARS) {
+                error(path, "is " + s.length() + " characters long; at most " + MAX_URL_CHARS + " are allowed");
+                return null;
+            }
+            if (hasUnpairedSurrogate(s)) {
+                // java.net.URI accepts these, then fails to encode them (a NullPointerException in toASCIIString).
+                error(path, quoted(s) + " is not well-formed Unicode (an unpaired surrogate)");
+                return null;
+            }
             try {
                 URI uri = new URI(s);
                 String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
                 if (!scheme.equals("http") && !scheme.equals("https")) {
-                    errors.add(new PolicyError(path, "'" + s + "' must be an http or https URL"));
+                    error(path, quoted(s) + " must be an http or https URL");
                     return null;
                 }
                 if (uri.getHost() == null) {
-                    errors.add(new PolicyError(path, "'" + s + "' has no host"));
+                    error(path, quoted(s) + " has no host (or a port outside 1-65535)");
+                    return null;
+                }
+                if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+                    error(path, quoted(s) + " has a port outside 1-65535");
+                    return null;
+                }
+                if (uri.getHost().indexOf('%') >= 0) {
+                    error(path, quoted(s) + " has an IPv6 zone id; use an address without one");
                     return null;
                 }
                 if (originOnly && ((uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))
                         || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null)) {
-                    errors.add(new PolicyError(path, "'" + s + "' must be an origin (scheme://host[:port]): "
-                            + "requests keep their own path"));
+                    error(path, quoted(s) + " must be an origin (scheme://host[:port]): requests keep their own path");
                     return null;
                 }
                 return uri;
             } catch (URISyntaxException e) {
-                errors.add(new PolicyError(path, "'" + s + "' is not a URL: " + e.getReason()));
+                error(path, quoted(s) + " is not a URL: " + printable(e.getReason(), MAX_QUOTED_CHARS));
                 return null;
             }
         }
@@ -328,7 +521,7 @@ public final class PolicyParser {
                 return true;
             }
             if (s != null && !"false".equalsIgnoreCase(s)) {
-                errors.add(new PolicyError(path, "must be true or false"));
+                error(path, "must be true or false");
             }
             return false;
         }
@@ -344,7 +537,7 @@ public final class PolicyParser {
                 }
             }
             if (s != null) {
-                errors.add(new PolicyError(path, "'" + s + "' must be allow or refuse"));
+                error(path, quoted(s) + " must be allow or refuse");
             }
             return null;
         }
@@ -360,7 +553,7 @@ public final class PolicyParser {
                 }
             }
             if (s != null) {
-                errors.add(new PolicyError("mode", "'" + s + "' must be enforce or report-only"));
+                error("mode", quoted(s) + " must be enforce or report-only");
             }
             return null;
         }

@@ -22,7 +22,6 @@ import io.vertx.core.http.Http2Settings;
 import io.geogate.telemetry.OwnedMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import java.util.concurrent.atomic.AtomicInteger;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -76,16 +75,15 @@ public class DataPlane {
     OwnedMeters meters;
 
     private volatile String deploymentId;
-    private final AtomicInteger open = new AtomicInteger();
-    private Counter refusedConnections;
 
     void start(@Observes @Priority(10) StartupEvent event) throws Exception {
         // Load the inputs (or fail start-up on a bad policy) before the first client can connect.
         snapshots.current();
-        refusedConnections = meters.own(Counter.builder("geogate.connections.refused")
-                .description("client connections closed at once because geogate.limits.max-connections were open")
-                .register(meters.registry()));
-        meters.own(Gauge.builder("geogate.connections", open::get).description("open client connections on the data plane")
+        ConnectionGate gate = new ConnectionGate(config.limits().maxConnections(), meters.own(
+                Counter.builder("geogate.connections.refused")
+                        .description("client connections closed at once because geogate.limits.max-connections were open")
+                        .register(meters.registry())));
+        meters.own(Gauge.builder("geogate.connections", gate::open).description("open client connections on the data plane")
                 .register(meters.registry()));
         Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), metrics::upstream, exchanges,
                 snapshots.current().policy().policy());
@@ -113,7 +111,7 @@ public class DataPlane {
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
                     @Override
                     public void start(Promise<Void> started) {
-                        new DataPlaneServer(vertx, options, headerMillis)
+                        new DataPlaneServer(vertx, options, headerMillis, gate)
                                 .connectionHandler(DataPlane.this::accepted)
                                 .invalidRequestHandler(DataPlane::invalid)
                                 .requestHandler(handler).listen()
@@ -125,20 +123,9 @@ public class DataPlane {
                 config.listen().port(), instances);
     }
 
-    /**
-     * Every new client connection: refused while shutting down or past {@code geogate.limits.max-connections},
-     * otherwise counted until it closes.
-     */
+    /** Every new client connection, once Vert.x hands it over: refused while shutting down. */
     private void accepted(HttpConnection connection) {
-        connection.closeHandler(v -> {
-            open.decrementAndGet();
-            draining.closed(connection);
-        });
-        if (open.incrementAndGet() > config.limits().maxConnections()) {
-            refusedConnections.increment();
-            draining.refuse(connection);
-            return;
-        }
+        connection.closeHandler(v -> draining.closed(connection));
         draining.accepted(connection);
     }
 

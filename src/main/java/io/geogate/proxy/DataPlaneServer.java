@@ -14,17 +14,20 @@ import java.util.function.BiConsumer;
 
 /**
  * The data plane's HTTP server: Vert.x's own ({@code vertx.createHttpServer} makes the same object), with
- * the request-header deadline put on every channel as it is accepted, before the first byte is read.
- * Vert.x offers no public hook that early: its connection handler runs only once the first request
- * head is complete when h2c is enabled.
+ * every channel counted and given the request-header deadline as it is accepted, before its first byte
+ * is read. Vert.x offers no public hook that early: its connection handler runs only once the first
+ * request head is complete when h2c is enabled, and never learns that an upgraded connection (a
+ * WebSocket tunnel) closed.
  */
 final class DataPlaneServer extends HttpServerImpl {
 
     private final long headerMillis;
+    private final ConnectionGate gate;
 
-    DataPlaneServer(Vertx vertx, HttpServerOptions options, long headerMillis) {
+    DataPlaneServer(Vertx vertx, HttpServerOptions options, long headerMillis, ConnectionGate gate) {
         super((VertxInternal) vertx, options);
         this.headerMillis = headerMillis;
+        this.gate = gate;
     }
 
     @Override
@@ -32,6 +35,10 @@ final class DataPlaneServer extends HttpServerImpl {
                                                                    GlobalTrafficShapingHandler trafficShaping) {
         BiConsumer<Channel, SslChannelProvider> configure = super.childHandler(context, address, trafficShaping);
         return (channel, ssl) -> {
+            if (!gate.admit(channel)) {
+                channel.close();
+                return;
+            }
             HeaderDeadline.install(channel, headerMillis);
             configure.accept(channel, ssl);
         };

@@ -106,10 +106,21 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
      * is seen either by this decision or, once registered, by the sweep. No admission escapes both.
      */
     private void admit(HttpServerRequest request, Evaluation.Decided established, Context context) {
+        if (request.response().closed()) {
+            // The client went away while its facts were being established: nothing to answer, nothing to hold.
+            return;
+        }
         ProxiedExchange exchange = ProxiedExchange.track(request, established.client(), established.facts(), context, exchanges);
         Snapshot snapshot = snapshots.current();
         Instant now = clock.instant();
-        Decision decision = Decider.decide(established.facts(), snapshot.policy().policy(), now);
+        Decision decision;
+        try {
+            decision = Decider.decide(established.facts(), snapshot.policy().policy(), now);
+        } catch (RuntimeException e) {
+            exchange.abandon();
+            unavailable(request, "evaluation-failed", "the request could not be evaluated");
+            return;
+        }
         Evaluation.Decided d = new Evaluation.Decided(established.client(), established.facts(), decision,
                 snapshot.policy().version());
         recorder.record(d, now);
@@ -144,8 +155,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         Upstreams.Upstream upstream = upstreams.lease(decision.datacenter());
         if (isWebSocketUpgrade(request)) {
             // The tunnel takes the registration over from here, while the datacenter's answer to the upgrade is pending.
-            WebSocketTunnel.open(request, upstream, upstreamTimeoutMillis, client, facts, context, exchanges, audited,
-                    upstream::release);
+            exchange.handOver(WebSocketTunnel.open(request, upstream, upstreamTimeoutMillis, client, facts, context, exchanges,
+                    audited, upstream::release));
             return;
         }
         exchange.whenEnded(upstream::release);
@@ -226,6 +237,16 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         return true;
     }
 
+    /**
+     * Asks for the connection to be closed after this response, on HTTP/1.x; on HTTP/2 a {@code Connection}
+     * header would make the response malformed (RFC 9113 section 8.2.2), and the stream ends anyway.
+     */
+    static void closeAfter(HttpServerRequest request) {
+        if (request.version() != HttpVersion.HTTP_2) {
+            request.response().putHeader("Connection", "close");
+        }
+    }
+
     private static boolean hasControl(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
@@ -239,7 +260,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     /** A client error the gateway answers itself; the connection is closed, as the request may be half-read. */
     static void reject(HttpServerRequest request, int status, String title, String detail) {
         discardBody(request);
-        request.response().putHeader("Connection", "close");
+        closeAfter(request);
         Problem.send(request.response(), Problem.of(status, title, detail));
     }
 

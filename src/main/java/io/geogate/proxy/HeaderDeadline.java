@@ -53,6 +53,8 @@ final class HeaderDeadline extends ChannelInboundHandlerAdapter {
             return;
         }
         watch.stop();
+        // A pipelined head may have arrived while the previous response was still going out.
+        watch.idle = false;
         if (request.version() == HttpVersion.HTTP_2) {
             watch.forget();
         } else {

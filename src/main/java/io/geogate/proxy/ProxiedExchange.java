@@ -30,7 +30,7 @@ final class ProxiedExchange implements LiveExchange {
     /** How long a short response already being written may take to finish once refused. */
     private static final long FINISH_WITHIN_MILLIS = 900;
 
-    private enum State { WAITING, RESPONDING, REFUSED, ENDED }
+    private enum State { WAITING, RESPONDING, HANDED_OVER, ENDED }
 
     private final HttpServerRequest request;
     private final ClientAddress client;
@@ -42,6 +42,8 @@ final class ProxiedExchange implements LiveExchange {
     private Runnable onEnd = () -> { };
     /** Confined to the request's event loop. */
     private State state = State.WAITING;
+    /** The WebSocket tunnel this exchange became, once handed over. */
+    private LiveExchange successor;
     /** Written on the event loop, read by the shutdown thread. */
     private volatile boolean longLived;
 
@@ -84,6 +86,15 @@ final class ProxiedExchange implements LiveExchange {
             request.response().reset(CANCEL);
         }
         ended();
+    }
+
+    /**
+     * The exchange turned out to be a WebSocket upgrade: {@code successor} (already registered in its place)
+     * takes over; a refusal that reaches this one from a sweep that saw it first is passed on.
+     */
+    void handOver(LiveExchange successor) {
+        this.successor = successor;
+        state = State.HANDED_OVER;
     }
 
     /** Forgets an exchange that will not be proxied after all (refused at admission). */
@@ -138,11 +149,11 @@ final class ProxiedExchange implements LiveExchange {
     public void refuse(Decision.Refuse refusal) {
         context.runOnContext(v -> {
             switch (state) {
+                case HANDED_OVER -> successor.refuse(refusal);
                 case WAITING -> {
-                    state = State.REFUSED;
                     // Nothing of a notice or of the datacenter may leak into the gateway's own answer.
                     request.response().headers().clear();
-                    request.response().putHeader("Connection", "close");
+                    GatewayHandler.closeAfter(request);
                     GatewayHandler.refuse(request, refusal, client);
                     ended();
                 }
@@ -183,7 +194,7 @@ final class ProxiedExchange implements LiveExchange {
     }
 
     private void ended() {
-        if (state != State.ENDED) {
+        if (state != State.ENDED && state != State.HANDED_OVER) {
             state = State.ENDED;
             registry.remove(request, this);
             onEnd.run();

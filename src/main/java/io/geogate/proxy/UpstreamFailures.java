@@ -82,7 +82,7 @@ final class UpstreamFailures implements ProxyInterceptor {
             } else if (exceeded[0]) {
                 outcome.tryComplete(problem(context, 413, "Content Too Large", "the request body is larger than allowed")
                         .putHeader("Connection", "close"));
-            } else if (ar.cause() instanceof ConnectionPoolTooBusyException) {
+            } else if (ar.cause() instanceof ConnectionPoolTooBusyException || waitedForAConnection(ar.cause())) {
                 outcome.tryComplete(problem(context, 503, "Service Unavailable",
                         "every connection to datacenter " + datacenter + " is busy and too many requests are waiting"));
                 observer.exchanged(datacenter, "busy", System.nanoTime() - start);
@@ -114,6 +114,12 @@ final class UpstreamFailures implements ProxyInterceptor {
                 exchange.sendFailed();
             }
         });
+    }
+
+    /** Vert.x's failure when no pooled connection came free within the request's connect timeout. */
+    private static boolean waitedForAConnection(Throwable cause) {
+        return cause instanceof java.util.concurrent.TimeoutException || (cause.getMessage() != null
+                && cause.getMessage().contains("getting a connection"));
     }
 
     private static void resetOrigin(ProxyContext context) {

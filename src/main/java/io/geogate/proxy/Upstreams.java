@@ -196,18 +196,22 @@ final class Upstreams {
         SocketAddress server = SocketAddress.inetSocketAddress(dc.port(), dc.upstream().getHost());
         // WebSocket upgrades never reach the library: WebSocketTunnel handles them so that they can be cut.
         HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), client)
-                .origin(context -> originRequest(context, dc, server))
+                .origin(context -> originRequest(context, dc, server, config.timeout().toMillis()))
                 .addInterceptor(new UpstreamFailures(vertx, config.timeout().toMillis(), dc.name(), observer, registry, maxBody));
         return new Upstream(key, dc, client, proxy, server);
     }
 
     /**
      * A plain-HTTP upstream sees the client's Host, as a sidecar's application expects; a TLS upstream
-     * is addressed by its own name so that its certificate verifies.
+     * is addressed by its own name so that its certificate verifies. Getting a connection (from the pool, or
+     * a new one) may take up to the upstream timeout.
      */
-    private static Future<HttpClientRequest> originRequest(ProxyContext context, Datacenter dc, SocketAddress server) {
+    private static Future<HttpClientRequest> originRequest(ProxyContext context, Datacenter dc, SocketAddress server,
+                                                           long waitMillis) {
         HostAndPort clientAuthority = context.request().proxiedRequest().authority();
-        RequestOptions options = new RequestOptions().setServer(server).setHost(dc.upstream().getHost()).setPort(dc.port());
+        // The wait for a pooled connection is bounded too: a full pool answers 503, it never holds a request.
+        RequestOptions options = new RequestOptions().setServer(server).setHost(dc.upstream().getHost()).setPort(dc.port())
+                .setConnectTimeout(waitMillis);
         return context.client().request(options).onSuccess(origin -> {
             if (!dc.tls() && clientAuthority != null) {
                 origin.authority(clientAuthority);

@@ -90,7 +90,7 @@ final class WebSocketTunnel implements LiveExchange {
     private void connect(Upstreams.Upstream u, long timeoutMillis) {
         Datacenter dc = u.datacenter();
         RequestOptions options = new RequestOptions().setServer(u.server()).setHost(dc.upstream().getHost()).setPort(dc.port())
-                .setMethod(HttpMethod.GET).setURI(request.uri()).setTimeout(timeoutMillis);
+                .setMethod(HttpMethod.GET).setURI(request.uri()).setTimeout(timeoutMillis).setConnectTimeout(timeoutMillis);
         u.client().request(options).onComplete(created -> {
             if (created.failed()) {
                 fail(502, "Bad Gateway", "datacenter " + dc.name() + " could not be reached: " + created.cause().getMessage(), dc);
@@ -143,6 +143,8 @@ final class WebSocketTunnel implements LiveExchange {
         });
         request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE).putHeader(HttpHeaders.UPGRADE, "websocket");
         NetSocket up = response.netSocket();
+        // Bytes the datacenter sends right after its 101 wait until the client side is ready to take them.
+        up.pause();
         request.toNetSocket().onComplete(switched -> {
             if (switched.failed() || state != State.PENDING) {
                 up.close();
@@ -174,6 +176,7 @@ final class WebSocketTunnel implements LiveExchange {
         });
         client.closeHandler(v -> end(null));
         upstream.closeHandler(v -> end(null));
+        upstream.resume();
     }
 
     @Override
@@ -201,7 +204,7 @@ final class WebSocketTunnel implements LiveExchange {
         context.runOnContext(v -> {
             if (state == State.PENDING) {
                 request.response().headers().clear();
-                request.response().putHeader("Connection", "close");
+                GatewayHandler.closeAfter(request);
                 GatewayHandler.refuse(request, refusal, clientAddress);
             }
             end(WebSocketFrames.closeFrame(POLICY_VIOLATION, "refused: " + refusal.reason().word()));

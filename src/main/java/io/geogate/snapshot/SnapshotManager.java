@@ -117,7 +117,7 @@ public class SnapshotManager {
         Path geoPath = Path.of(config.geo().database());
         stamps.put(Component.GEO_DATABASE, FileStamp.of(geoPath));
         try {
-            geo = Optional.of(GeoDatabase.open(geoPath, clock.instant()));
+            geo = Optional.of(GeoDatabase.open(geoPath, config.geo().fileMode(), clock.instant()));
         } catch (GeoDatabaseException e) {
             LOG.errorf("geogate.geo.database: %s; readiness is DOWN and the data plane answers 503 until a usable "
                     + "database appears", e.getMessage());
@@ -218,7 +218,7 @@ public class SnapshotManager {
                     detail = policy.version();
                 }
                 case GEO_DATABASE -> {
-                    GeoDatabase geo = GeoDatabase.open(path, clock.instant());
+                    GeoDatabase geo = GeoDatabase.open(path, config.geo().fileMode(), clock.instant());
                     after = before.withGeo(geo);
                     detail = geo.type() + " built " + geo.buildTime();
                 }

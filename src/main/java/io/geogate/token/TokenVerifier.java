@@ -34,8 +34,11 @@ public final class TokenVerifier {
     /** Longer than any token geogate accepts; refused without parsing. */
     public static final int MAX_TOKEN_CHARS = 8192;
 
-    /** How long a refused token stays refused without being checked again (it cannot become valid). */
+    /** How long a refused token stays refused without being checked again. */
     private static final Duration REFUSED_FOR = Duration.ofMinutes(10);
+
+    /** The end of year 9999 in epoch seconds: a token said to expire later is not trusted to expire at all. */
+    private static final long LATEST_EXPIRY = 253_402_300_799L;
 
     private final DefaultJWTParser parser;
     private final String homeClaim;
@@ -125,7 +128,7 @@ public final class TokenVerifier {
             return Optional.empty();
         }
         String sub = jwt.getSubject();
-        if (!AccountId.isValid(sub) || jwt.getExpirationTime() <= 0) {
+        if (!AccountId.isValid(sub) || jwt.getExpirationTime() <= 0 || jwt.getExpirationTime() > LATEST_EXPIRY) {
             return Optional.empty();
         }
         Optional<CountryCode> home = Optional.empty();

@@ -164,4 +164,15 @@ class ClientAddressResolverTest {
         assertThat(Cidr.parse("10.0.0.0/9").contains(ip("10.127.255.255"))).isTrue();
         assertThat(Cidr.parse("10.0.0.0/9").contains(ip("10.128.0.0"))).isFalse();
     }
+
+    @Test
+    void anUnterminatedQuoteFromTheClientDoesNotSwallowTheEntriesProxiesAppendAfterIt() {
+        // The client sends `Forwarded: for="`; a trusted proxy appends its peer to the same line.
+        assertThat(client(forwarded, "10.0.0.1", "Forwarded", "for=\", for=39.32.0.1")).isEqualTo("39.32.0.1");
+        assertThat(client(forwarded, "10.0.0.1", "Forwarded", "for=\"1.2.3.4, for=\"[2001:db8::1]:4711\"")).isEqualTo("2001:db8:0:0:0:0:0:1");
+        assertThat(client(forwarded, "10.0.0.1", "Forwarded", "for=_x;by=\"a, for=39.32.0.1;proto=https")).isEqualTo("39.32.0.1");
+        ClientAddress a = forwarded.resolve(ip("10.0.0.1"), headers("Forwarded", "for=\", for=10.0.0.7"));
+        assertThat(a.address()).isEqualTo(ip("10.0.0.7"));
+        assertThat(a.malformedForwarded()).isTrue();
+    }
 }

@@ -15,6 +15,7 @@ class RedactionTest {
         "redis://10.0.0.1:6379?password=s3cr3t&db=1, redis://10.0.0.1:6379?password=***&db=1",
         "redis://u:p%40ss%3Aw0rd@host:1, redis://u:***@host:1",
         "redis://127.0.0.1:6379, redis://127.0.0.1:6379",
+        "'redis://:a1@s1:26379,redis://:b2@s2:26379', 'redis://:***@s1:26379,redis://:***@s2:26379'",
     })
     void passwordsInUrlsAreHidden(String url, String shown) {
         assertThat(Redaction.url(url)).isEqualTo(shown);

@@ -159,4 +159,130 @@ class GeoDatabaseTest {
             pool.shutdownNow();
         }
     }
+
+    /** A database of thousands of networks: its tree and data span many pages. */
+    private Path large(String name) throws Exception {
+        MmdbWriter writer = MmdbWriter.geoip2Country();
+        String[] countries = {"PK", "DE", "GB", "FR", "US", "RU", "IR", "JP"};
+        for (int i = 0; i < 6000; i++) {
+            writer.country((1 + i / 256) + "." + (i % 256) + ".0.0/16", countries[i % countries.length]);
+        }
+        Path file = dir.resolve(name);
+        writer.write(file);
+        return file;
+    }
+
+    /** Rewrites {@code file} in place, as {@code cp} does: same inode, truncated, then written. */
+    private static void rewriteInPlace(Path file, byte[] content) throws Exception {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(java.nio.ByteBuffer.wrap(content));
+        }
+    }
+
+    /** One address in every seventh of the large database's networks, private ones (10/8) left out. */
+    private static List<InetAddress> sample() throws Exception {
+        List<InetAddress> sample = new ArrayList<>();
+        for (int i = 0; i < 6000; i += 7) {
+            InetAddress a = InetAddress.getByAddress(new byte[] {(byte) (1 + i / 256), (byte) (i % 256), 1, 1});
+            if (!GeoDatabase.isPrivate(a)) {
+                sample.add(a);
+            }
+        }
+        return sample;
+    }
+
+    /** Looks up the sample; counts failures, lets anything else out. */
+    private static int failedLookups(GeoDatabase db) throws Exception {
+        int failed = 0;
+        for (InetAddress a : sample()) {
+            try {
+                db.tryCountry(a);
+            } catch (GeoLookupFailure expected) {
+                failed++;
+            }
+        }
+        return failed;
+    }
+
+    @Test
+    void aMappedDatabaseTruncatedAndRewrittenInPlaceFailsLookupsCleanlyAndNeverWithAnError() throws Exception {
+        Path file = large("mapped.mmdb");
+        byte[] original = java.nio.file.Files.readAllBytes(file);
+        GeoDatabase db = GeoDatabase.open(file, GeoDatabase.FileMode.MAPPED, NOW);
+        assertThat(db.tryCountry(ip("1.0.1.1"))).contains(new CountryCode("PK"));
+        assertThat(failedLookups(db)).isZero();
+
+        rewriteInPlace(file, new byte[0]);
+        assertThat(failedLookups(db)).as("every lookup of a truncated mapping fails").isEqualTo(sample().size());
+        assertThatThrownBy(() -> db.tryCountry(ip("1.0.1.1"))).isInstanceOf(GeoLookupFailure.class)
+                .hasMessageContaining("rewritten in place");
+
+        byte[] garbage = new byte[original.length / 3];
+        new java.util.Random(7).nextBytes(garbage);
+        rewriteInPlace(file, garbage);
+        failedLookups(db);
+
+        rewriteInPlace(file, original);
+        assertThat(failedLookups(db)).isZero();
+        assertThat(db.tryCountry(ip("1.1.1.1"))).contains(new CountryCode("DE"));
+    }
+
+    @Test
+    void aDatabaseHeldInMemoryAnswersRightWhileItsFileIsRewrittenInPlace() throws Exception {
+        Path file = large("memory.mmdb");
+        GeoDatabase db = GeoDatabase.open(file, GeoDatabase.FileMode.MEMORY, NOW);
+        rewriteInPlace(file, new byte[0]);
+        assertThat(failedLookups(db)).isZero();
+        assertThat(db.tryCountry(ip("1.0.1.1"))).contains(new CountryCode("PK"));
+        rewriteInPlace(file, new byte[] {1, 2, 3});
+        assertThat(db.tryCountry(ip("1.1.1.1"))).contains(new CountryCode("DE"));
+        assertThat(db.mode()).isEqualTo(GeoDatabase.FileMode.MEMORY);
+        assertThatThrownBy(() -> GeoDatabase.open(file, GeoDatabase.FileMode.MEMORY, NOW)).isInstanceOf(GeoDatabaseException.class);
+    }
+
+    @Test
+    void aBuildTimeNoInstantCanHoldIsRefusedWhenOpenedNotWhenReportedLater() throws Exception {
+        Path file = dir.resolve("far-future.mmdb");
+        MmdbWriter.flatCountry().buildEpoch(Long.MAX_VALUE).country("39.32.0.0/11", "PK").write(file);
+        assertThatThrownBy(() -> GeoDatabase.open(file, NOW)).isInstanceOf(GeoDatabaseException.class)
+                .hasMessageContaining("build_epoch");
+    }
+
+    private static Path maxmind(String name) throws Exception {
+        return Path.of(GeoDatabaseTest.class.getResource("/geo/maxmind/" + name).toURI());
+    }
+
+    @Test
+    void maxMindsOwnGeoip2CountryTestDatabaseGivesItsKnownAnswersInBothModes() throws Exception {
+        for (GeoDatabase.FileMode mode : GeoDatabase.FileMode.values()) {
+            GeoDatabase db = GeoDatabase.open(maxmind("GeoIP2-Country-Test.mmdb"), mode, NOW);
+            assertThat(db.tryCountry(ip("81.2.69.160"))).as(mode.name()).contains(new CountryCode("GB"));
+            assertThat(db.tryCountry(ip("89.160.20.112"))).contains(new CountryCode("SE"));
+            assertThat(db.tryCountry(ip("216.160.83.56"))).contains(new CountryCode("US"));
+            assertThat(db.tryCountry(ip("2001:218::1"))).contains(new CountryCode("JP"));
+            assertThat(db.type()).isEqualTo("GeoIP2-Country");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"MaxMind-DB-test-broken-pointers-24.mmdb", "MaxMind-DB-test-broken-search-tree-24.mmdb",
+        "GeoIP2-City-Test-Broken-Double-Format.mmdb"})
+    void maxMindsBrokenFilesAreRefusedOrFailLookupsWithGeoLookupFailureOnly(String name) throws Exception {
+        GeoDatabase db;
+        try {
+            db = GeoDatabase.open(maxmind(name), NOW);
+        } catch (GeoDatabaseException refused) {
+            return;
+        }
+        for (int a = 0; a < 256; a++) {
+            for (String form : List.of("%d.1.1.1", "1.1.1.%d", "::%x:1", "2001:%x::1", "::ffff:1.2.3.%d")) {
+                try {
+                    db.tryCountry(ip(form.formatted(a)));
+                } catch (GeoLookupFailure expected) {
+                    // a clean failure: the data plane answers 503
+                }
+            }
+        }
+    }
 }

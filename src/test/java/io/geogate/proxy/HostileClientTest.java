@@ -175,6 +175,65 @@ class HostileClientTest {
     }
 
     @Test
+    void http2ClientsAreHeldToTheStreamLimitAndARapidResetFloodIsCut() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                    .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+            io.vertx.core.http.HttpClientResponse first = h2.request(io.vertx.core.http.HttpMethod.GET, fixture.dataPort(),
+                            "127.0.0.1", "/").compose(req -> req.putHeader("X-Forwarded-For", "85.214.0.1").send())
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first.statusCode()).isEqualTo(200);
+            io.vertx.core.http.HttpConnection connection = first.request().connection();
+            assertThat(connection.remoteSettings().getMaxConcurrentStreams()).isEqualTo(128);
+            java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+            connection.closeHandler(v -> closed.complete(null));
+            // Open and cancel streams as fast as possible, as the rapid-reset attack does.
+            for (int i = 0; i < 1000 && !closed.isDone(); i++) {
+                h2.request(io.vertx.core.http.HttpMethod.GET, fixture.dataPort(), "127.0.0.1", "/slow/1000")
+                        .onSuccess(req -> req.putHeader("X-Forwarded-For", "85.214.0.1").sendHead()
+                                .onSuccess(v -> req.reset()));
+                if (i % 50 == 49) {
+                    Thread.sleep(10);
+                }
+            }
+            closed.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        try (Socket again = connect()) {
+            again.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(statuses(readAll(again))).containsExactly(200);
+        }
+    }
+
+    @Test
+    void aWebSocketOutlivesTheHeaderDeadline() throws Exception {
+        java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("X-Forwarded-For", "85.214.0.1")
+                .buildAsync(java.net.URI.create("ws://127.0.0.1:" + fixture.dataPort() + "/chat"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+                        received.add(data.toString());
+                        socket.request(1);
+                        return null;
+                    }
+                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            for (int i = 0; i < 3; i++) {
+                ws.sendText("ping " + i, true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("toronto:ping " + i);
+                // Longer than the 1 s header deadline between messages.
+                Thread.sleep(1300);
+            }
+        } finally {
+            ws.abort();
+        }
+    }
+
+    @Test
     void connectionsPastTheLimitAreClosedAtOnceAndTheLimitRecovers() throws Exception {
         List<Socket> held = new ArrayList<>();
         try {

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * {@code redis-password} (Redis requires it; it is in the configured URL), {@code redis-timeout},
  * {@code header-timeout}, {@code max-connections} ({@code geogate.limits.*}), {@code upstream-connections} (both
  * {@code geogate.upstream.max-connections} and {@code max-waiting}), {@code max-body} and {@code idle-timeout}
- * ({@code geogate.limits.*}). Shutdown has no drain delay, so that test applications stop at once.
+ * ({@code geogate.limits.*}), {@code geo-file-mode} ({@code geogate.geo.file-mode}). Shutdown has no drain delay,
+ * so that test applications stop at once.
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
  * 77.88.0.0/16 RU, 2.144.0.0/14 IR, 8.8.8.0/24 US; everything else has none. Restrictions: PK since a
@@ -105,10 +106,14 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         config.put("geogate.geo.database", "missing".equals(args.get("geo"))
                 ? dir.resolve("no-such.mmdb").toString() : fixture.geoDatabase().toString());
         config.put("geogate.accounts.file", fixture.accountsFile().toString());
-        config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "1s"));
+        // Long enough that a loaded machine never turns a plain request into a 504; the 504 test waits it out.
+        config.put("geogate.upstream.timeout", args.getOrDefault("timeout", "5s"));
         config.put("geogate.reload.interval", "200ms");
         config.put("geogate.shutdown.drain-delay", "0s");
         config.put("geogate.shutdown.timeout", "2s");
+        if (args.containsKey("geo-file-mode")) {
+            config.put("geogate.geo.file-mode", args.get("geo-file-mode"));
+        }
         if (args.containsKey("max-body")) {
             config.put("geogate.limits.max-body", args.get("max-body"));
         }

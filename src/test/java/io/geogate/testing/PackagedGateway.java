@@ -29,7 +29,7 @@ public final class PackagedGateway implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the jar in {@code workingDir} with the given {@code -D} properties. */
+    /** Starts the jar, or the native executable, in {@code workingDir} with the given {@code -D} properties. */
     public static PackagedGateway start(Path workingDir, List<String> properties) throws IOException {
         List<String> command = new ArrayList<>();
         if (isNative()) {
@@ -68,6 +68,27 @@ public final class PackagedGateway implements AutoCloseable {
 
     public String output() throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    /** Waits up to a minute for {@code /q/health/ready} on {@code controlPort} to answer 200. */
+    public void awaitReady(int controlPort) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("geogate ended before it was ready:\n" + output());
+            }
+            try {
+                if (http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + controlPort
+                        + "/q/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("geogate did not become ready:\n" + output());
     }
 
     /** Sends SIGTERM, as Kubernetes does, without waiting for the process to end. */

@@ -215,4 +215,16 @@ class TokenVerifierTest {
         assertThat(keys.source()).isEqualTo("inline PEM");
         assertThat(keys.pem()).isPresent();
     }
+
+    @Test
+    void aTokenThatExpiresAfterTheYear9999IsInvalidNotValidForever() throws Exception {
+        for (long exp : new long[] {9_223_372_036_854_775L, 253_402_300_800L, 31_556_889_864_403_199L}) {
+            JwtClaims claims = Tokens.claims("alice", "PK");
+            claims.setExpirationTime(NumericDate.fromSeconds(exp));
+            assertThat(rsaPem().verify(Tokens.sign(claims, RSA.getPrivate(), null))).as("exp %d", exp).isEmpty();
+        }
+        JwtClaims lastSecond = Tokens.claims("alice", "PK");
+        lastSecond.setExpirationTime(NumericDate.fromSeconds(253_402_300_799L));
+        assertThat(rsaPem().verify(Tokens.sign(lastSecond, RSA.getPrivate(), null))).isPresent();
+    }
 }
