@@ -79,9 +79,9 @@ if ((${#missing[@]})); then
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy_set=1
   fi
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  rc=$?
-  ((policy_set)) && rm -f /usr/sbin/policy-rc.d
+  rc=0
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 || rc=$?
+  if ((policy_set)); then rm -f /usr/sbin/policy-rc.d; fi
   ((rc == 0)) || die "apt-get install failed"
 fi
 [[ $(nproc) -ge 2 ]] || log "warning: fewer than 2 CPUs; proxy and load share one"
@@ -199,8 +199,10 @@ REFUSAL_BODY='{"type":"about:blank","title":"Unavailable For Legal Reasons","sta
   }
   map \$refused \$refused_link { 1 '<https://example.com/legal/pk>; rel="blocked-by"'; default ''; }
   map \$refused \$refused_cache { 1 'no-store'; default ''; }
-  # Refusals are logged, as geogate's audit log does.
-  log_format refusal '\$time_iso8601 \$remote_addr \$geoip2_country_code 451 anonymous-in-restricted-country';
+  # Refusals are logged, as geogate's audit log does (a JSON line of about the same length, from a buffer).
+  log_format refusal escape=json '{"time":"\$time_iso8601","event":"refuse","client":"\$remote_addr",'
+    '"country":"\$geoip2_country_code","account":null,"home":null,"restriction":"$REFUSED_COUNTRY",'
+    '"cutoff":"2015-12-29T19:00:00Z","reason":"anonymous-in-restricted-country","datacenter":"upstream"}';
   upstream datacenter {
     server 127.0.0.1:$UPSTREAM_PORT;
     keepalive 256;
@@ -264,7 +266,7 @@ start() { # name; sets READY_MS
       PIDS[geogate]=$!
       wait_ready "http://127.0.0.1:$GEOGATE_ADMIN_PORT/q/health/ready" "$start_ms" geogate
       # Ready means the data plane answers too: through to the upstream.
-      wait_ready "http://127.0.0.1:$GEOGATE_PORT/" "$start_ms" geogate "X-Forwarded-For: 81.2.69.160" ;;
+      wait_ready "http://127.0.0.1:$GEOGATE_PORT/" "$start_ms" geogate "X-Forwarded-For: $ALLOWED_ADDRESS" ;;
   esac
 }
 url_of() {
@@ -287,6 +289,7 @@ if [[ ! -s "$ADDRESS_FILE" ]]; then
   mv "$ADDRESS_FILE.tmp" "$ADDRESS_FILE"
 fi
 export COMPARE_ADDRESSES=$ADDRESS_FILE
+ALLOWED_ADDRESS=$(awk -v c="$REFUSED_COUNTRY" '$2 != c {print $1; exit}' "$ADDRESS_FILE")
 expected_refused=$(awk -v c="$REFUSED_COUNTRY" '$2 == c' "$ADDRESS_FILE" | wc -l)
 countries=$(awk '{print $2}' "$ADDRESS_FILE" | sort -u | wc -l)
 log "$(wc -l <"$ADDRESS_FILE") addresses, $countries countries, $expected_refused in $REFUSED_COUNTRY"

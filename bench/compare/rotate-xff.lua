@@ -5,11 +5,12 @@
 
 local requests = {}
 local next_request = 1
-local thread_index = 0
+local threads = 0
 
+-- Each thread gets its number as the global "id" (a global: thread:set cannot reach a local).
 function setup(thread)
-  thread:set("thread_index", thread_index)
-  thread_index = thread_index + 1
+  thread:set("id", threads)
+  threads = threads + 1
 end
 
 function init(args)
@@ -23,7 +24,7 @@ function init(args)
   end
   file:close()
   assert(#requests > 0, "no addresses in " .. path)
-  next_request = ((thread_index or 0) * 7919) % #requests + 1
+  next_request = ((id or 0) * 7919) % #requests + 1
 end
 
 function request()
