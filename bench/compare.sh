@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # geogate against nginx + geoip2 on the same decisions, the same MMDB file and the same single core.
 #
-#   ./mvnw -q -B package -DskipTests -DskipUTs=true && bench/compare.sh          # ~12 minutes
+#   ./mvnw -q -B package -DskipTests -DskipUTs=true && bench/compare.sh          # ~13 minutes
 #   QUICK=1 bench/compare.sh                                                     # ~2 minutes, to check it works
 #
 # What it does (loopback only, everything it starts is stopped on exit):
@@ -26,8 +26,10 @@
 # Settings (environment): QUICK=1 (3 s per phase), COLD_SECONDS (10), WARMUP_SECONDS (60),
 # MEASURE_SECONDS (30), CONNECTIONS ("32 256"), TARGETS ("upstream nginx geogate"), WRK_THREADS (1),
 # WRK_TIMEOUT (10s: a slower answer is a socket error, not a latency),
-# ADDRESSES (1000), REFUSED_PERCENT (10), REFUSED_COUNTRY (PK), SEED (42), PROXY_CPU (0), LOAD_CPU (1),
-# GEOGATE_JAVA_OPTS (see below), KEEP_TMP=1 keeps the temporary directory (configs, logs).
+# ADDRESSES (1000), REFUSED_PERCENT (10), REFUSED_COUNTRY (PK: what config/policy.yaml refuses anonymous
+# clients from; the nginx side answers with its body, and the agreement check fails for any other), SEED (42),
+# PROXY_CPU (0), LOAD_CPU (1), GEOGATE_JAVA_OPTS (see below), KEEP_TMP=1 keeps the temporary directory
+# (configs, logs). The sampled addresses are kept in target/compare-addresses-*.txt for the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
