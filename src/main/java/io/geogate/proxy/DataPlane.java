@@ -129,9 +129,9 @@ public class DataPlane {
         draining.accepted(connection);
     }
 
-    /** Quarkus's event-loop count ({@code quarkus.vertx.event-loops-size}, by default twice the cores). */
+    /** Quarkus's event-loop count ({@code quarkus.vertx.event-loops-pool-size}, by default twice the cores). */
     private static int eventLoops() {
-        return ConfigProvider.getConfig().getOptionalValue("quarkus.vertx.event-loops-size", Integer.class)
+        return ConfigProvider.getConfig().getOptionalValue("quarkus.vertx.event-loops-pool-size", Integer.class)
                 .orElse(2 * Runtime.getRuntime().availableProcessors());
     }
 

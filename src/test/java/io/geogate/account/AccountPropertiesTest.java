@@ -38,7 +38,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AccountPropertiesTest {
 
     private static final String HEADER = "X-Account-Id";
-    private static final AccountResolver RESOLVER = new AccountResolver(HEADER, Optional.empty());
+    /** Tokens are not configured here, so the verification pool is never used; it only completes the resolver. */
+    private static final io.vertx.core.Vertx VERTX = io.vertx.core.Vertx.vertx();
+    private static final AccountResolver RESOLVER = new AccountResolver(HEADER, Optional.empty(),
+            new io.geogate.token.VerificationPool(VERTX, 1));
+
+    @org.junit.jupiter.api.AfterAll
+    static void closeVertx() {
+        VERTX.close();
+    }
     private static final AccountDirectory DIRECTORY = directory();
 
     private static AccountDirectory directory() {
