@@ -150,7 +150,7 @@ final class ProxiedExchange implements LiveExchange {
     @Override
     public void refuse(Decision.Refuse refusal) {
         context.runOnContext(v -> {
-            switch (state) {
+                switch (state) {
                 case HANDED_OVER -> successor.refuse(refusal);
                 case WAITING -> {
                     if (request.response().headWritten()) {
