@@ -7,6 +7,7 @@ import io.geogate.live.LiveExchange;
 import io.geogate.live.LiveExchanges;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,9 +84,10 @@ final class ProxiedExchange implements LiveExchange {
     /** The datacenter's answer could not be sent whole: the library has reset the response. */
     void sendFailed() {
         if (!request.response().closed() && !request.response().ended()) {
-            request.response().reset(CANCEL);
+            reset();
+        } else {
+            ended();
         }
-        ended();
     }
 
     /**
@@ -148,9 +150,14 @@ final class ProxiedExchange implements LiveExchange {
     @Override
     public void refuse(Decision.Refuse refusal) {
         context.runOnContext(v -> {
-            switch (state) {
+                switch (state) {
                 case HANDED_OVER -> successor.refuse(refusal);
                 case WAITING -> {
+                    if (request.response().headWritten()) {
+                        // Something else answered without claiming the response: it can only be cut.
+                        reset();
+                        return;
+                    }
                     // Nothing of a notice or of the datacenter may leak into the gateway's own answer.
                     request.response().headers().clear();
                     GatewayHandler.closeAfter(request);
@@ -189,7 +196,12 @@ final class ProxiedExchange implements LiveExchange {
      * response's end handler nor its close handler.
      */
     private void reset() {
-        request.response().reset(CANCEL);
+        if (request.version() == HttpVersion.HTTP_2) {
+            request.response().reset(CANCEL);
+        } else {
+            // Closed outright: whatever state the library's pipe left the response in, the client sees the end.
+            request.connection().close();
+        }
         ended();
     }
 
