@@ -32,9 +32,8 @@ import java.util.TreeSet;
  * <p>The cutoffs follow the wall clock, not a delay measured once: Vert.x timers run on a monotonic
  * clock, so one long timer would fire late by any step of the wall clock (an NTP correction, a VM
  * resumed). Instead the clock is read at least every {@link #MAX_WAIT_MILLIS} while the policy has
- * cutoffs, and a sweep runs whenever a cutoff lies between the previous reading and this one. A step
- * forward is noticed within that time; after a step back, cutoffs that are ahead again will be
- * enforced again when they pass.
+ * cutoffs, and once any cutoff has passed every reading sweeps: a step of the clock either way is
+ * noticed within that time.
  */
 @ApplicationScoped
 public class CutoffEnforcer {
@@ -110,18 +109,23 @@ public class CutoffEnforcer {
 
     private void tick() {
         Instant passed;
+        boolean due;
         synchronized (this) {
             // Re-armed first, whatever happens after: a sweep that fails must not stop the cutoffs that follow.
             timer = -1;
             Instant now = clock.instant();
-            // Cutoffs in (lastTick, now]; none when the clock went back, and those ahead again are due later.
             passed = now.isAfter(lastTick) ? cutoffs.subSet(lastTick, false, now, true).stream().reduce((a, b) -> b).orElse(null)
                     : null;
+            // Once any cutoff has passed, every tick sweeps: an exchange admitted while the clock was stepped back
+            // (and forward again between two ticks) is still cut. A sweep is one pure decision per live exchange.
+            due = cutoffs.floor(now) != null;
             lastTick = now;
             arm(now);
         }
         if (passed != null) {
             sweep("cutoff at " + passed);
+        } else if (due) {
+            sweep("a cutoff in force");
         }
     }
 
