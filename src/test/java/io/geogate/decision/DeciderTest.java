@@ -73,6 +73,15 @@ class DeciderTest {
     }
 
     @Test
+    void decidingWithAnotherPolicyInBetweenGivesEachPolicysOwnAnswer() throws Exception {
+        Policy allowing = PolicyParser.parse(PolicyJsonText.PK_ANONYMOUS_ALLOW);
+        for (int round = 0; round < 3; round++) {
+            assertThat(Decider.decide(from("PK", null), PK, AT)).isInstanceOf(Decision.Refuse.class);
+            assertThat(Decider.decide(from("PK", null), allowing, AT)).isInstanceOf(Decision.Allow.class);
+        }
+    }
+
+    @Test
     void visitorFromRestrictedCountryIsRoutedHome() {
         Decision d = Decider.decide(from("PK", "DE"), PK, AT);
         assertThat(d).isInstanceOf(Decision.Allow.class);
