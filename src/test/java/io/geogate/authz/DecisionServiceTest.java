@@ -3,6 +3,7 @@ package io.geogate.authz;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.geogate.testing.EnvoyCheck;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.RawHttp;

@@ -1,4 +1,4 @@
-package io.geogate.authz;
+package io.geogate.testing;
 
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -17,13 +17,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A gRPC client of geogate's Check service built from Envoy's own API classes, asking as Envoy asks. */
-final class EnvoyCheck implements AutoCloseable {
+public final class EnvoyCheck implements AutoCloseable {
 
     private final Vertx vertx = Vertx.vertx();
     private final GrpcClient client = GrpcClient.client(vertx);
     private final int port;
 
-    EnvoyCheck(int port) {
+    public EnvoyCheck(int port) {
         this.port = port;
     }
 
@@ -31,7 +31,7 @@ final class EnvoyCheck implements AutoCloseable {
      * Checks a GET of {@code path} from the downstream peer {@code source}, with the request headers
      * as Envoy sends them (lower-case names, {@code :authority}, {@code :method}, {@code :path}).
      */
-    CheckResponse check(String source, String path, Map<String, String> headers) throws Exception {
+    public CheckResponse check(String source, String path, Map<String, String> headers) throws Exception {
         Map<String, String> lower = new LinkedHashMap<>();
         lower.put(":authority", "app.example.com");
         lower.put(":method", "GET");
@@ -55,7 +55,7 @@ final class EnvoyCheck implements AutoCloseable {
     }
 
     /** The headers of a list of options, by lower-case name. */
-    static Map<String, String> byName(List<HeaderValueOption> options) {
+    public static Map<String, String> byName(List<HeaderValueOption> options) {
         Map<String, String> map = new LinkedHashMap<>();
         options.forEach(o -> map.put(o.getHeader().getKey(), o.getHeader().getValue()));
         return map;
