@@ -333,13 +333,27 @@ stop geogate; stop nginx; stop upstream
 
 # --- Measurements -------------------------------------------------------------------------------------
 declare -A RESULT=() READY=()
-measure() { # target connections seconds -> "req/s p50 p99 p99.9 non2xx% socket-errors" (latencies in ms)
-  local line
+# CPU time (user + system, in clock ticks) of a process and its children (nginx's workers): the proxy's cost per
+# request, which unlike req/s hardly moves when other work shares the machine.
+cpu_ticks() { # pid
+  local pids total=0 p
+  pids="$1 $(ps -o pid= --ppid "$1" 2>/dev/null | tr '\n' ' ')"
+  for p in $pids; do
+    [[ -r /proc/$p/stat ]] || continue
+    total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+measure() { # target connections seconds -> "req/s p50 p99 p99.9 non2xx% socket-errors cpu-us/request" (latencies in ms)
+  local line before after pid=${PIDS[$1]}
+  before=$(cpu_ticks "$pid")
   line=$(timeout $(($3 + 30)) taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$2" -d"${3}s" --timeout "$WRK_TIMEOUT" \
     -s "$ROOT/bench/compare/rotate-xff.lua" "$(url_of "$1")" | grep '^COMPARE ' || true)
+  after=$(cpu_ticks "$pid")
   [[ -n "$line" ]] || die "wrk gave no result for $1 at $2 connections"
-  awk '{ printf "%.0f %.2f %.2f %.2f %.1f %d\n", $2 / ($3 / 1e6), $6 / 1000, $7 / 1000, $8 / 1000,
-         ($2 > 0 ? 100 * $4 / $2 : 0), $5 }' <<<"$line"
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '{ printf "%.0f %.2f %.2f %.2f %.1f %d %.1f\n", $2 / ($3 / 1e6), $6 / 1000, $7 / 1000, $8 / 1000,
+         ($2 > 0 ? 100 * $4 / $2 : 0), $5, ($2 > 0 ? ticks / hz * 1e6 / $2 : 0) }' <<<"$line"
 }
 for target in $TARGETS; do
   for c in $CONNECTIONS; do
@@ -378,16 +392,17 @@ report() {
   echo "geogate: \`$GEOGATE_JAVA_OPTS\`. $(wc -l <"$ADDRESS_FILE") client addresses from $countries countries in" \
     "X-Forwarded-For, $expected_refused of them ($REFUSED_COUNTRY) refused by both proxies."
   echo "cold: the first ${COLD_SECONDS} s after the target answered; warm: ${MEASURE_SECONDS} s after a further ${WARMUP_SECONDS} s warm-up."
-  echo "Latencies in ms; non-2xx is the share of 451 answers (expected: ${REFUSED_PERCENT} % through a proxy, 0 directly)."
+  echo "Latencies in ms; non-2xx is the share of 451 answers (expected: ${REFUSED_PERCENT} % through a proxy, 0 directly);"
+  echo "CPU µs/request: the target's user + system CPU time over the phase (nginx: master and workers), per request."
   echo
-  echo "| target | connections | phase | req/s | p50 | p99 | p99.9 | non-2xx | socket errors | ready in |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| target | connections | phase | req/s | p50 | p99 | p99.9 | non-2xx | socket errors | CPU µs/request | ready in |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   local t c phase
   for t in $TARGETS; do
     for c in $CONNECTIONS; do
       for phase in cold warm; do
-        read -r rps p50 p99 p999 non2xx errors <<<"${RESULT[$t|$c|$phase]}"
-        echo "| $(name_of "$t") | $c | $phase | $rps | $p50 | $p99 | $p999 | $non2xx % | $errors | ${READY[$t|$c]} ms |"
+        read -r rps p50 p99 p999 non2xx errors cpu <<<"${RESULT[$t|$c|$phase]}"
+        echo "| $(name_of "$t") | $c | $phase | $rps | $p50 | $p99 | $p999 | $non2xx % | $errors | $cpu | ${READY[$t|$c]} ms |"
       done
     done
   done

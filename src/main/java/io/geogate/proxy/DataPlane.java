@@ -8,6 +8,7 @@ import io.geogate.live.LiveExchanges;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
 import io.geogate.telemetry.GatewayMetrics;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
@@ -85,13 +86,15 @@ public class DataPlane {
                         .register(meters.registry())));
         meters.own(Gauge.builder("geogate.connections", gate::open).description("open client connections on the data plane")
                 .register(meters.registry()));
-        Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), metrics::upstream, exchanges,
+        Upstreams upstreams = new Upstreams(vertx, config.upstream(), config.limits().maxBody(), ClientProxy.unwrap(metrics)::upstream, ClientProxy.unwrap(exchanges),
                 snapshots.current().policy().policy());
         snapshots.onPublish((before, after) -> upstreams.retainOnly(after.policy().policy()));
         meters.own(Gauge.builder("geogate.upstream.clients", upstreams::open)
                 .description("datacenter clients (connection pools) open").register(meters.registry()));
-        GatewayHandler handler = new GatewayHandler(snapshots, clock, upstreams, evaluator, recorder, exchanges, config.limits(),
-                draining, config.upstream().timeout().toMillis());
+        // The beans themselves, not their client proxies: a proxy looks its bean up in the CDI context on every call.
+        GatewayHandler handler = new GatewayHandler(ClientProxy.unwrap(snapshots), ClientProxy.unwrap(clock), upstreams, ClientProxy.unwrap(evaluator),
+                ClientProxy.unwrap(recorder), ClientProxy.unwrap(exchanges), config.limits(), ClientProxy.unwrap(draining),
+                config.upstream().timeout().toMillis());
         GeogateConfig.Limits limits = config.limits();
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(config.listen().port())

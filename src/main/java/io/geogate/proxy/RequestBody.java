@@ -16,6 +16,7 @@ final class RequestBody implements ReadStream<Buffer> {
     private final long max;
     private final Runnable onEnd;
     private final Runnable onExceeded;
+    private final Runnable beforeFirstBytes;
     private Handler<Throwable> exceptionHandler;
     private long seen;
 
@@ -23,12 +24,14 @@ final class RequestBody implements ReadStream<Buffer> {
      * @param max        most bytes allowed; {@code Long.MAX_VALUE} for no limit
      * @param onEnd      run when the whole body has passed
      * @param onExceeded run when the body crossed {@code max}, before the stream fails
+     * @param beforeFirstBytes run once, before the first non-empty chunk is handed on
      */
-    RequestBody(ReadStream<Buffer> source, long max, Runnable onEnd, Runnable onExceeded) {
+    RequestBody(ReadStream<Buffer> source, long max, Runnable onEnd, Runnable onExceeded, Runnable beforeFirstBytes) {
         this.source = source;
         this.max = max;
         this.onEnd = onEnd;
         this.onExceeded = onExceeded;
+        this.beforeFirstBytes = beforeFirstBytes;
     }
 
     @Override
@@ -38,6 +41,13 @@ final class RequestBody implements ReadStream<Buffer> {
             return this;
         }
         source.handler(chunk -> {
+            if (chunk.length() == 0) {
+                // An empty HTTP/2 DATA frame (END_STREAM after the headers) carries nothing to forward.
+                return;
+            }
+            if (seen == 0) {
+                beforeFirstBytes.run();
+            }
             seen += chunk.length();
             if (seen > max) {
                 source.handler(null);

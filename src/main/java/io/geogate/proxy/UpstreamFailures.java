@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.ProxyContext;
@@ -67,7 +68,7 @@ final class UpstreamFailures implements ProxyInterceptor {
                         resetOrigin(context);
                     }
                 }),
-                () -> exceeded[0] = true), body.length()));
+                () -> exceeded[0] = true, () -> chunkedWithoutLength(context)), body.length()));
         context.sendRequest().onComplete(ar -> {
             if (timer[0] >= 0) {
                 vertx.cancelTimer(timer[0]);
@@ -120,6 +121,17 @@ final class UpstreamFailures implements ProxyInterceptor {
     private static boolean waitedForAConnection(Throwable cause) {
         return cause instanceof java.util.concurrent.TimeoutException || (cause.getMessage() != null
                 && cause.getMessage().contains("getting a connection"));
+    }
+
+    /**
+     * An HTTP/2 request body has no Content-Length to copy and no chunked coding to say so, and the proxy then
+     * sends the datacenter neither: its first write would fail. A body that turns out to have bytes goes chunked.
+     */
+    private static void chunkedWithoutLength(ProxyContext context) {
+        HttpClientRequest origin = context.get(ORIGIN_REQUEST, HttpClientRequest.class);
+        if (origin != null && !origin.isChunked() && !origin.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            origin.setChunked(true);
+        }
     }
 
     private static void resetOrigin(ProxyContext context) {

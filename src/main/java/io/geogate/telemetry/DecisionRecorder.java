@@ -1,6 +1,8 @@
 package io.geogate.telemetry;
 
 import io.geogate.evaluation.Evaluation;
+import io.quarkus.arc.ClientProxy;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -18,6 +20,14 @@ public class DecisionRecorder {
 
     @Inject
     NoticeFigures notices;
+
+    /** Called for every request: the beans themselves, not client proxies that look them up on each call. */
+    @PostConstruct
+    void unwrap() {
+        metrics = ClientProxy.unwrap(metrics);
+        audit = ClientProxy.unwrap(audit);
+        notices = ClientProxy.unwrap(notices);
+    }
 
     public void record(Evaluation evaluation, Instant at) {
         metrics.decided(evaluation);

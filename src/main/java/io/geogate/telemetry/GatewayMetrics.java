@@ -1,5 +1,8 @@
 package io.geogate.telemetry;
 
+import io.geogate.country.CountryCode;
+import io.geogate.decision.Decision;
+import io.geogate.decision.Reason;
 import io.geogate.evaluation.Evaluation;
 import io.geogate.geo.GeoDatabase;
 import io.geogate.snapshot.Component;
@@ -15,10 +18,13 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * geogate's own metrics on {@code /q/metrics}. Label values are bounded: outcomes and reasons are
@@ -43,7 +49,18 @@ public class GatewayMetrics {
     private record UpstreamKey(String datacenter, String outcome) {
     }
 
-    private final ConcurrentMap<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
+    /** Outcomes of a decided request, in the order of {@link #decidedSlot}. */
+    private static final List<String> OUTCOMES = List.of("allow", "notice", "refuse", "would-refuse");
+    /** Country slots: 26 x 26 two-letter codes, then {@code unknown}. */
+    private static final int COUNTRY_SLOTS = 26 * 26 + 1;
+
+    /**
+     * Decided requests' counters by (outcome, reason, country) slot, created on first use: counting a
+     * decision is an index computation and an increment, with no key object and no hashing.
+     */
+    private final AtomicReferenceArray<Counter> decided =
+            new AtomicReferenceArray<>(OUTCOMES.size() * Reason.values().length * COUNTRY_SLOTS);
+    private final ConcurrentMap<DecisionKey, Counter> unavailable = new ConcurrentHashMap<>();
     private final ConcurrentMap<UpstreamKey, Timer> upstreams = new ConcurrentHashMap<>();
 
     void start(@Observes StartupEvent event) {
@@ -87,18 +104,40 @@ public class GatewayMetrics {
 
     /** Counts one data-plane request by outcome, reason and client country. */
     public void decided(Evaluation evaluation) {
-        DecisionKey key;
         if (evaluation instanceof Evaluation.Decided d) {
-            key = new DecisionKey(d.decision().outcome(), d.decision().reason().word(),
-                    d.facts().country().map(Object::toString).orElse("unknown"));
+            int slot = decidedSlot(d.decision(), d.facts().country());
+            Counter counter = decided.get(slot);
+            if (counter == null) {
+                counter = decisionCounter(new DecisionKey(d.decision().outcome(), d.decision().reason().word(),
+                        d.facts().country().map(Object::toString).orElse("unknown")));
+                // Two threads may race here; Micrometer hands both the same registered counter.
+                decided.set(slot, counter);
+            }
+            counter.increment();
         } else {
             Evaluation.Unavailable u = (Evaluation.Unavailable) evaluation;
-            key = new DecisionKey("unavailable", u.reason(), "unknown");
+            unavailable.computeIfAbsent(new DecisionKey("unavailable", u.reason(), "unknown"), this::decisionCounter)
+                    .increment();
         }
-        decisions.computeIfAbsent(key, k -> meters.own(Counter.builder("geogate.decisions")
+    }
+
+    private static int decidedSlot(Decision decision, Optional<CountryCode> country) {
+        int outcome;
+        if (decision instanceof Decision.Refuse r) {
+            outcome = r.enforced() ? 2 : 3;
+        } else {
+            outcome = decision instanceof Decision.Notice ? 1 : 0;
+        }
+        int countrySlot = country.map(c -> (c.value().charAt(0) - 'A') * 26 + (c.value().charAt(1) - 'A'))
+                .orElse(COUNTRY_SLOTS - 1);
+        return (outcome * Reason.values().length + decision.reason().ordinal()) * COUNTRY_SLOTS + countrySlot;
+    }
+
+    private Counter decisionCounter(DecisionKey k) {
+        return meters.own(Counter.builder("geogate.decisions")
                 .description("data-plane decisions by outcome, reason and client country")
                 .tag("outcome", k.outcome()).tag("reason", k.reason()).tag("country", k.country())
-                .register(meters.registry()))).increment();
+                .register(meters.registry()));
     }
 
     /**

@@ -342,6 +342,37 @@ class GatewayTest {
     }
 
     @Test
+    void anHttp2UploadWithoutContentLengthReachesTheDatacenterWhole() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                    .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+            byte[] part = "0123456789".repeat(1000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            io.vertx.core.http.HttpClientResponse[] answered = new io.vertx.core.http.HttpClientResponse[1];
+            String body = h2.request(io.vertx.core.http.HttpMethod.POST, fixture.dataPort(), "127.0.0.1", "/h2-upload")
+                    .compose(req -> {
+                        req.putHeader("X-Forwarded-For", "85.214.0.1").putHeader("X-Account-Id", "bob");
+                        // Two DATA frames and no Content-Length, as a streaming HTTP/2 client sends them (Vert.x
+                        // wants "chunked" said, which HTTP/2 has no header for).
+                        req.setChunked(true);
+                        req.write(io.vertx.core.buffer.Buffer.buffer(part));
+                        return req.end(io.vertx.core.buffer.Buffer.buffer(part)).compose(v -> req.response());
+                    })
+                    .compose(response -> {
+                        answered[0] = response;
+                        return response.body();
+                    })
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).toString();
+            assertThat(answered[0].statusCode()).as(body).isEqualTo(200);
+            JsonPath seen = JsonPath.from(body);
+            assertThat(seen.getString("datacenter")).isEqualTo("frankfurt");
+            assertThat(seen.getLong("bytes")).isEqualTo(2L * part.length);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void nothingOfTheGatewaysOwnIsServedOnTheDataPlane() {
         for (String path : List.of("/q/health/ready", "/q/metrics", "/admin/config")) {
             JsonPath seen = upstreamSaw(client("8.8.8.8").get(path));
