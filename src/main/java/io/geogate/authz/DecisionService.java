@@ -5,6 +5,7 @@ import io.geogate.config.GeogateConfig;
 import io.geogate.evaluation.Evaluator;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -73,7 +74,9 @@ public class DecisionService {
             return;
         }
         snapshots.current();
-        AuthzCheck check = new AuthzCheck(snapshots, clock, evaluator, recorder);
+        // The beans themselves, not their client proxies: a proxy looks its bean up in the CDI context on every call.
+        AuthzCheck check = new AuthzCheck(ClientProxy.unwrap(snapshots), ClientProxy.unwrap(clock), ClientProxy.unwrap(evaluator),
+                ClientProxy.unwrap(recorder));
         GeogateConfig.Limits limits = config.limits();
         if (grpcPort.isPresent()) {
             HttpServerOptions options = options(grpcPort.get(), limits)
