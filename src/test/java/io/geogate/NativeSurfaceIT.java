@@ -1,5 +1,7 @@
 package io.geogate;
 
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.geogate.testing.EnvoyCheck;
 import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.MmdbWriter;
@@ -81,6 +83,8 @@ class NativeSurfaceIT {
     private static String originalPolicy;
     private static int data;
     private static int control;
+    private static int authzGrpc;
+    private static int authzHttp;
 
     private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -106,6 +110,8 @@ class NativeSurfaceIT {
         Files.writeString(dir.resolve("admin-token"), GatewayEnvironment.ADMIN_TOKEN + "\n");
         data = Ports.free();
         control = Ports.free();
+        authzGrpc = Ports.free();
+        authzHttp = Ports.free();
         long start = System.nanoTime();
         gateway = PackagedGateway.start(dir, List.of("geogate.listen.port=" + data, "geogate.listen.host=127.0.0.1",
                 "quarkus.http.port=" + control, "geogate.policy.file=policy.yaml", "geogate.geo.database=country.mmdb",
@@ -113,7 +119,8 @@ class NativeSurfaceIT {
                 "geogate.accounts.jwt.public-key=token-public.pem", "geogate.accounts.jwt.issuer=" + Tokens.ISSUER,
                 "geogate.accounts.jwt.audience=" + Tokens.AUDIENCE, "geogate.admin.token-file=admin-token",
                 "geogate.reload.interval=200ms", "geogate.upstream.timeout=2s", "geogate.shutdown.drain-delay=0s",
-                "geogate.shutdown.timeout=2s"));
+                "geogate.shutdown.timeout=2s", "geogate.authz.grpc.port=" + authzGrpc,
+                "geogate.authz.http.port=" + authzHttp));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (status("http://127.0.0.1:" + control + "/q/health/ready") != 200) {
             assertThat(gateway.isAlive()).as(NativeSurfaceIT::output).isTrue();
@@ -210,6 +217,27 @@ class NativeSurfaceIT {
 
     private static String version() throws Exception {
         return json(admin("GET", "/admin/config", null), 200).getString("version");
+    }
+
+    // --- the decision service ------------------------------------------------------------------------------
+
+    /** Protobuf and gRPC classes, Envoy's API and the second HTTP server, as an ingress reaches them. */
+    @Test
+    void theDecisionServiceAnswersEnvoyOverGrpcAndNginxOverHttp() throws Exception {
+        try (EnvoyCheck envoy = new EnvoyCheck(authzGrpc)) {
+            CheckResponse refused = envoy.check("127.0.0.1", "/", Map.of("X-Forwarded-For", PK));
+            assertThat(refused.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(451);
+            assertThat(new JsonObject(refused.getDeniedResponse().getBody()).getString("reason"))
+                    .isEqualTo("anonymous-in-restricted-country");
+            CheckResponse visitor = envoy.check("127.0.0.1", "/", Map.of("X-Forwarded-For", PK, "X-Account-Id", "bob"));
+            assertThat(EnvoyCheck.byName(visitor.getOkResponse().getHeadersList()))
+                    .containsEntry("x-geogate-datacenter", "frankfurt").containsEntry("x-geogate-decision", "visitor");
+        }
+        HttpResponse<String> nginx = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + authzHttp + "/nginx"))
+                .timeout(Duration.ofSeconds(10)).header("X-Forwarded-For", PK).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(nginx.statusCode()).isEqualTo(403);
+        assertThat(nginx.headers().firstValue("X-Geogate-Status")).hasValue("451");
+        assertThat(nginx.body()).isEqualTo(client(PK, "/").body());
     }
 
     // --- the data plane ------------------------------------------------------------------------------------

@@ -59,6 +59,11 @@ class StartupIT {
     }
 
     @Test
+    void aDecisionServicePortOutOfRangeStopsStartUpNamingTheKey() throws Exception {
+        assertThat(failedStartWith("geogate.authz.grpc.port=70000")).contains("geogate.authz.grpc.port").contains("70000");
+    }
+
+    @Test
     void aTokenKeyUnder2048BitsStopsStartUp() throws Exception {
         Files.writeString(dir.resolve("weak.pem"), Tokens.pem(Tokens.rsa(1024).getPublic()));
         assertThat(failedStartWith("geogate.accounts.jwt.public-key=weak.pem", "geogate.accounts.jwt.issuer=https://id.example.com"))

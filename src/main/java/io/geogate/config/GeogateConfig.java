@@ -52,6 +52,9 @@ public interface GeogateConfig {
     /** Example datacenters for trying geogate out. */
     Demo demo();
 
+    /** The decision service for an ingress that already exists (Envoy, Istio, nginx, Traefik); off by default. */
+    Authz authz();
+
     /** The operator API under {@code /admin} on the control plane. */
     Admin admin();
 
@@ -271,6 +274,27 @@ public interface GeogateConfig {
     /** How much of a client address the audit log keeps. */
     enum AddressDetail {
         FULL, TRUNCATED
+    }
+
+    /** Decision service: the data plane's decision, answered to an ingress instead of proxied. */
+    interface Authz {
+        /** Envoy's ext_authz over gRPC. */
+        AuthzGrpc grpc();
+
+        /** Forward-auth over HTTP. */
+        AuthzHttp http();
+    }
+
+    /** The gRPC decision service; it binds to {@code geogate.listen.host}. */
+    interface AuthzGrpc {
+        /** Port of {@code envoy.service.auth.v3.Authorization/Check} (1-65535); unset: the service is off. */
+        Optional<Integer> port();
+    }
+
+    /** The HTTP decision service; it binds to {@code geogate.listen.host}. */
+    interface AuthzHttp {
+        /** Port of the forward-auth service for Envoy HTTP ext_authz, Traefik ForwardAuth and nginx auth_request (1-65535); unset: off. */
+        Optional<Integer> port();
     }
 
     /** Example datacenters. */

@@ -6,12 +6,10 @@ import io.geogate.config.GeogateConfig;
 import io.geogate.decision.Decider;
 import io.geogate.decision.Decision;
 import io.geogate.decision.Facts;
-import io.geogate.decision.Reason;
 import io.geogate.evaluation.Evaluation;
 import io.geogate.evaluation.Evaluator;
 import io.geogate.live.Draining;
 import io.geogate.live.LiveExchanges;
-import io.geogate.policy.Restriction;
 import io.geogate.snapshot.Snapshot;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
@@ -22,7 +20,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 
 import java.net.InetAddress;
@@ -138,19 +135,13 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         Facts facts = d.facts();
         Decision decision = d.decision();
         MultiMap headers = request.headers();
-        headers.remove(GatewayHeaders.GEO_COUNTRY).remove(GatewayHeaders.ACCOUNT_HOME).remove(GatewayHeaders.DECISION);
+        GatewayHeaders.UPSTREAM.forEach(headers::remove);
         if (!client.peerTrusted()) {
             headers.remove(snapshot.identities().header());
         }
-        facts.country().ifPresent(c -> headers.set(GatewayHeaders.GEO_COUNTRY, c.value()));
-        facts.home().ifPresent(h -> headers.set(GatewayHeaders.ACCOUNT_HOME, h.value()));
-        headers.set(GatewayHeaders.DECISION, decisionHeader(decision));
+        GatewayHeaders.upstream(facts, decision).forEach(h -> headers.set(h.name(), h.value()));
         GatewayHeaders.appendForwardedFor(headers, client.peer());
-        if (decision instanceof Decision.Notice notice) {
-            Restriction r = notice.notice();
-            request.response().putHeader("Sunset", GatewayHeaders.httpDate(r.cutoff()));
-            r.blockedBy().ifPresent(uri -> request.response().putHeader("Link", "<" + uri + ">; rel=\"sunset\""));
-        }
+        GatewayHeaders.notice(decision).forEach(h -> request.response().putHeader(h.name(), h.value()));
         boolean audited = decision instanceof Decision.Refuse;
         Upstreams.Upstream upstream = upstreams.lease(decision.datacenter());
         if (isWebSocketUpgrade(request)) {
@@ -172,41 +163,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
                 && connection != null && connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade");
     }
 
-    /** The word the upstream sees: {@code allow}, {@code visitor}, {@code notice} or {@code would-refuse}. */
-    static String decisionHeader(Decision decision) {
-        if (decision instanceof Decision.Allow allow) {
-            return allow.reason() == Reason.VISITOR ? "visitor" : "allow";
-        }
-        return decision.outcome();
-    }
-
     /** Answers 451 with the refusal as problem+json. */
     static void refuse(HttpServerRequest request, Decision.Refuse refuse, ClientAddress client) {
-        JsonObject body = Problem.of(451, "Unavailable For Legal Reasons", detail(refuse))
-                .put("reason", refuse.reason().word())
-                .put("country", refuse.restriction().map(r -> r.country().value()).orElse(null))
-                .put("cutoff", refuse.restriction().map(r -> r.cutoff().toString()).orElse(null));
-        if (client.malformedForwarded()) {
-            body.put("address", ClientAddress.MALFORMED_FORWARDED);
-        }
-        refuse.restriction().flatMap(Restriction::blockedBy)
-                .ifPresent(uri -> request.response().putHeader("Link", "<" + uri + ">; rel=\"blocked-by\""));
         discardBody(request);
-        Problem.send(request.response(), body);
-    }
-
-    static String detail(Decision.Refuse refuse) {
-        Optional<Restriction> r = refuse.restriction();
-        if (r.isPresent() && r.get().reason().isPresent()) {
-            return r.get().reason().get();
-        }
-        return switch (refuse.reason()) {
-            case HOME_IN_RESTRICTED_COUNTRY -> "The service is no longer available to accounts homed in "
-                    + r.map(x -> x.country().value()).orElse("this country") + ".";
-            case ANONYMOUS_IN_RESTRICTED_COUNTRY -> "The service is no longer available in "
-                    + r.map(x -> x.country().value()).orElse("this country") + " without an account.";
-            default -> "The service is not available to clients whose country is unknown.";
-        };
+        ProblemAnswer.refusal(refuse, client).send(request.response());
     }
 
     /** Header count and declared body size, checked before anything else; answers 431 or 413 itself. */
@@ -266,8 +226,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private static void unavailable(HttpServerRequest request, String reason, String detail) {
         discardBody(request);
-        request.response().putHeader("Retry-After", "5");
-        Problem.send(request.response(), Problem.of(503, "Service Unavailable", detail).put("reason", reason));
+        ProblemAnswer.unavailable(reason, detail).send(request.response());
     }
 
     /** Lets the rest of a request body flow into nothing; a body already read needs nothing. */

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * {@code redis-password} (Redis requires it; it is in the configured URL), {@code redis-timeout},
  * {@code header-timeout}, {@code max-connections} ({@code geogate.limits.*}), {@code upstream-connections} (both
  * {@code geogate.upstream.max-connections} and {@code max-waiting}), {@code max-body} and {@code idle-timeout}
- * ({@code geogate.limits.*}), {@code geo-file-mode} ({@code geogate.geo.file-mode}). Shutdown has no drain delay,
+ * ({@code geogate.limits.*}), {@code geo-file-mode} ({@code geogate.geo.file-mode}), {@code authz} (any value: both decision services on free ports,
+ * {@code geogate.authz.grpc.port} and {@code geogate.authz.http.port}). Shutdown has no drain delay,
  * so that test applications stop at once.
  *
  * <p>Countries of the fixture addresses: 39.32.0.0/11 PK, 85.214.0.0/16 DE, 2a01:4f8::/32 DE,
@@ -113,6 +114,10 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
         config.put("geogate.shutdown.timeout", "2s");
         if (args.containsKey("geo-file-mode")) {
             config.put("geogate.geo.file-mode", args.get("geo-file-mode"));
+        }
+        if (args.containsKey("authz")) {
+            config.put("geogate.authz.grpc.port", Integer.toString(Ports.free()));
+            config.put("geogate.authz.http.port", Integer.toString(Ports.free()));
         }
         if (args.containsKey("max-body")) {
             config.put("geogate.limits.max-body", args.get("max-body"));

@@ -7,6 +7,7 @@ import io.geogate.account.FileDirectory;
 import io.geogate.account.HomeLookup;
 import io.geogate.account.Identity;
 import io.geogate.address.ClientAddress;
+import io.geogate.proxy.ProblemAnswer;
 import io.geogate.address.ClientAddressResolver;
 import io.geogate.country.CountryCode;
 import io.geogate.decision.Decider;
@@ -16,13 +17,9 @@ import io.geogate.evaluation.Evaluation;
 import io.geogate.evaluation.Evaluator;
 import io.geogate.geo.GeoDatabase;
 import io.geogate.policy.Policy;
-import io.geogate.policy.Restriction;
-import io.geogate.proxy.Problem;
 import io.geogate.snapshot.Snapshot;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -186,7 +183,7 @@ public class HotPathBenchmark {
         expect(outcome(evaluateAnonymousRefused()).equals("refuse"), "evaluate: anonymous in PK is refused");
         expect(outcome(requestAnonymousRefused()).equals("refuse"), "request: anonymous in PK is refused");
         expect(outcome(requestVisitor()).equals("allow"), "request: the visitor is allowed");
-        expect(refusalBody().toJsonObject().getString("cutoff").equals("2015-12-29T19:00:00Z"), "the 451 body has the cutoff");
+        expect(refusalBody().body().toJsonObject().getString("cutoff").equals("2015-12-29T19:00:00Z"), "the 451 body has the cutoff");
     }
 
     private static String outcome(Future<Evaluation> evaluation) {
@@ -311,14 +308,9 @@ public class HotPathBenchmark {
 
     // --- The 451 body -------------------------------------------------------------------------------
 
-    /** The body GatewayHandler.refuse sends (that method is package-private), built from the same public parts. */
+    /** The answer every plane sends for a refusal: status, headers and the problem+json body. */
     @Benchmark
-    public Buffer refusalBody() {
-        Optional<Restriction> r = refusal.restriction();
-        JsonObject body = Problem.of(451, "Unavailable For Legal Reasons", r.flatMap(Restriction::reason).orElse(""))
-                .put("reason", refusal.reason().word())
-                .put("country", r.map(x -> x.country().value()).orElse(null))
-                .put("cutoff", r.map(x -> x.cutoff().toString()).orElse(null));
-        return body.toBuffer();
+    public ProblemAnswer refusalBody() {
+        return ProblemAnswer.refusal(refusal, clientInPk);
     }
 }

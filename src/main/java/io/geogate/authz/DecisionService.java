@@ -1,0 +1,132 @@
+package io.geogate.authz;
+
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.geogate.config.GeogateConfig;
+import io.geogate.evaluation.Evaluator;
+import io.geogate.snapshot.SnapshotManager;
+import io.geogate.telemetry.DecisionRecorder;
+import io.quarkus.arc.ClientProxy;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The decision service for an ingress that already exists: Envoy's ext_authz over gRPC on
+ * {@code geogate.authz.grpc.port}, forward-auth over HTTP on {@code geogate.authz.http.port}. Each is
+ * off unless its port is set; each is its own Vert.x server, one instance per event loop, beside the
+ * data plane and deciding with the same snapshot, evaluator and recorder.
+ */
+@ApplicationScoped
+public class DecisionService {
+
+    private static final Logger LOG = Logger.getLogger(DecisionService.class);
+
+    /**
+     * Largest Check message: the request's headers (an ingress bounds them, Envoy to 60 KiB by default)
+     * with room to spare. A body in the Check (Envoy's with_request_body) is not needed and must stay small.
+     */
+    static final long MAX_CHECK_BYTES = 256 * 1024;
+
+    /** Concurrent Checks one Envoy connection may carry: Envoy multiplexes them all on few connections. */
+    static final int MAX_CONCURRENT_CHECKS = 1024;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    GeogateConfig config;
+
+    @Inject
+    SnapshotManager snapshots;
+
+    @Inject
+    Clock clock;
+
+    @Inject
+    Evaluator evaluator;
+
+    @Inject
+    DecisionRecorder recorder;
+
+    void start(@Observes @Priority(20) StartupEvent event) throws Exception {
+        Optional<Integer> grpcPort = port(config.authz().grpc().port(), "geogate.authz.grpc.port");
+        Optional<Integer> httpPort = port(config.authz().http().port(), "geogate.authz.http.port");
+        if (grpcPort.isEmpty() && httpPort.isEmpty()) {
+            return;
+        }
+        snapshots.current();
+        // The beans themselves, not their client proxies: a proxy looks its bean up in the CDI context on every call.
+        AuthzCheck check = new AuthzCheck(ClientProxy.unwrap(snapshots), ClientProxy.unwrap(clock), ClientProxy.unwrap(evaluator),
+                ClientProxy.unwrap(recorder));
+        GeogateConfig.Limits limits = config.limits();
+        if (grpcPort.isPresent()) {
+            HttpServerOptions options = options(grpcPort.get(), limits)
+                    .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_CHECKS)
+                            .setMaxHeaderListSize(limits.maxHeaderSize()));
+            EnvoyCheckHandler handler = new EnvoyCheckHandler(check);
+            serve("gRPC ext_authz", options, () -> GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_CHECK_BYTES))
+                    .callHandler(AuthorizationGrpc.getCheckMethod(), handler));
+        }
+        if (httpPort.isPresent()) {
+            ForwardAuthHandler handler = new ForwardAuthHandler(check, limits.maxHeaderCount());
+            serve("HTTP forward-auth", options(httpPort.get(), limits), () -> handler);
+        }
+    }
+
+    private HttpServerOptions options(int port, GeogateConfig.Limits limits) {
+        return new HttpServerOptions()
+                .setPort(port)
+                .setHost(config.listen().host())
+                .setHttp2ClearTextEnabled(true)
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds()))
+                .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    }
+
+    private void serve(String name, HttpServerOptions options, Supplier<Handler<HttpServerRequest>> handler) throws Exception {
+        int instances = eventLoops();
+        vertx.deployVerticle(() -> new AbstractVerticle() {
+                    @Override
+                    public void start(Promise<Void> started) {
+                        vertx.createHttpServer(options).requestHandler(handler.get()).listen()
+                                .<Void>mapEmpty().onComplete(started);
+                    }
+                }, new DeploymentOptions().setInstances(instances))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        LOG.infof("decision service (%s) listening on %s:%d (%d event-loop instances)", name, options.getHost(),
+                options.getPort(), instances);
+    }
+
+    /** A configured port, checked here so that a bad one stops start-up naming its key. */
+    private static Optional<Integer> port(Optional<Integer> port, String key) {
+        if (port.isPresent() && (port.get() < 1 || port.get() > 65_535)) {
+            throw new IllegalStateException(key + " must be within 1-65535, not " + port.get());
+        }
+        return port;
+    }
+
+    /** Quarkus's event-loop count ({@code quarkus.vertx.event-loops-pool-size}, by default twice the cores). */
+    private static int eventLoops() {
+        return ConfigProvider.getConfig().getOptionalValue("quarkus.vertx.event-loops-pool-size", Integer.class)
+                .orElse(2 * Runtime.getRuntime().availableProcessors());
+    }
+}
