@@ -8,7 +8,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,7 +19,8 @@ import java.util.Optional;
  * decision services send the same status, headers and bytes by construction.
  *
  * @param headers in the order they are sent, {@code Content-Type} and {@code Cache-Control} included
- * @param body    the problem+json bytes; never written to
+ * @param body    the problem+json bytes; never written to (Vert.x writes a duplicate of a buffer, so one answer
+ *                can be sent any number of times)
  */
 public record ProblemAnswer(int status, String title, List<GatewayHeaders.Header> headers, Buffer body) {
 
@@ -27,13 +30,35 @@ public record ProblemAnswer(int status, String title, List<GatewayHeaders.Header
         Objects.requireNonNull(body, "body");
     }
 
+    /** Most refusals remembered; past it the memory starts over (policies come and go with reloads). */
+    private static final int REMEMBERED = 1024;
+
+    /**
+     * The refusals answered so far, by the identity of their decision: the decider gives one decision object per
+     * outcome of a policy, so a refusal's body and headers are built once, not per request. Copied on write,
+     * never changed once published; two threads that miss at once each build the same answer.
+     */
+    private static volatile Map<Decision.Refuse, ProblemAnswer[]> refusals = new IdentityHashMap<>();
+
     /** 451 with the refusal as problem+json, and {@code Link rel="blocked-by"} when the restriction names a page. */
     public static ProblemAnswer refusal(Decision.Refuse refuse, ClientAddress client) {
+        ProblemAnswer[] answers = refusals.get(refuse);
+        if (answers == null) {
+            answers = new ProblemAnswer[] {buildRefusal(refuse, false), buildRefusal(refuse, true)};
+            Map<Decision.Refuse, ProblemAnswer[]> next = refusals.size() >= REMEMBERED
+                    ? new IdentityHashMap<>() : new IdentityHashMap<>(refusals);
+            next.put(refuse, answers);
+            refusals = next;
+        }
+        return answers[client.malformedForwarded() ? 1 : 0];
+    }
+
+    private static ProblemAnswer buildRefusal(Decision.Refuse refuse, boolean malformedForwarded) {
         JsonObject body = Problem.of(451, "Unavailable For Legal Reasons", detail(refuse))
                 .put("reason", refuse.reason().word())
                 .put("country", refuse.restriction().map(r -> r.country().value()).orElse(null))
                 .put("cutoff", refuse.restriction().map(r -> r.cutoff().toString()).orElse(null));
-        if (client.malformedForwarded()) {
+        if (malformedForwarded) {
             body.put("address", ClientAddress.MALFORMED_FORWARDED);
         }
         List<GatewayHeaders.Header> headers = new ArrayList<>(3);
