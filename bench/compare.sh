@@ -28,7 +28,8 @@
 # WRK_TIMEOUT (10s: a slower answer is a socket error, not a latency),
 # ADDRESSES (1000), REFUSED_PERCENT (10), REFUSED_COUNTRY (PK: what config/policy.yaml refuses anonymous
 # clients from; the nginx side answers with its body, and the agreement check fails for any other), SEED (42),
-# PROXY_CPU (0), LOAD_CPU (1), GEOGATE_JAVA_OPTS (see below), KEEP_TMP=1 keeps the temporary directory
+# PROXY_CPU (0), LOAD_CPU (1), GEOGATE_JAVA_OPTS and NATIVE_OPTS (see below), RUNNER (the native
+# executable; TARGETS="... native" measures it too: build the jar, then native), KEEP_TMP=1 keeps the temporary directory
 # (configs, logs). The sampled addresses are kept in target/compare-addresses-*.txt for the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,17 +55,21 @@ JAR=$ROOT/target/quarkus-app/quarkus-run.jar
 NGINX_MODULES=${NGINX_MODULES:-/usr/lib/nginx/modules}
 # One core: the JVM sizes its compiler and GC threads for one CPU (and picks the serial collector, named
 # here so that it does not depend on the heap size); a fixed, pre-touched heap so that heap growth is not
-# part of the measurement; one Vert.x event loop, like nginx's one worker. Two keys for that: Quarkus's
-# pool is quarkus.vertx.event-loops-pool-size, while geogate's data plane deploys as many server instances
-# as quarkus.vertx.event-loops-size says (a key Quarkus itself does not know, so it logs a warning that it
-# ignores it; without it the data plane deploys 2 x CPUs instances).
-GEOGATE_JAVA_OPTS=${GEOGATE_JAVA_OPTS:-"-XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch -Dquarkus.vertx.event-loops-pool-size=1 -Dquarkus.vertx.event-loops-size=1"}
+# part of the measurement; one Vert.x event loop (quarkus.vertx.event-loops-pool-size, which the data plane
+# also deploys one server per), like nginx's one worker.
+GEOGATE_JAVA_OPTS=${GEOGATE_JAVA_OPTS:-"-XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch -Dquarkus.vertx.event-loops-pool-size=1"}
+# The native executable (TARGETS with "native"): target/*-runner, the same heap and one event loop.
+RUNNER=${RUNNER:-$(ls "$ROOT"/target/*-runner 2>/dev/null | head -1 || true)}
+NATIVE_OPTS=${NATIVE_OPTS:-"-Xms256m -Xmx256m -Dquarkus.vertx.event-loops-pool-size=1"}
 
 log() { echo "compare: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [[ -f "$JAR" ]] || die "no $JAR: build it first with ./mvnw -q -B package -DskipTests -DskipUTs=true"
 [[ -f "$DB" ]] || die "no geo database at $DB"
+if [[ " $TARGETS " == *" native "* ]]; then
+  [[ -x "$RUNNER" ]] || die "no native executable in target/: build it with ./mvnw -B package -DskipTests -Pnative (after the jar)"
+fi
 
 # --- Tools, from Debian when missing ------------------------------------------------------------------
 missing=()
@@ -255,27 +260,34 @@ start() { # name; sets READY_MS
       taskset -c "$PROXY_CPU" nginx -p "$TMP/" -e "$TMP/nginx.log" -c "$TMP/nginx.conf" >>"$TMP/nginx.log" 2>&1 &
       PIDS[nginx]=$!
       wait_ready "http://127.0.0.1:$NGINX_PORT/" "$start_ms" nginx ;;
-    geogate)
-      # shellcheck disable=SC2086
-      taskset -c "$PROXY_CPU" java $GEOGATE_JAVA_OPTS \
+    geogate|native)
+      local command
+      if [[ $1 == geogate ]]; then
+        # shellcheck disable=SC2206
+        command=(java $GEOGATE_JAVA_OPTS)
+      else
+        # shellcheck disable=SC2206
+        command=("$RUNNER" $NATIVE_OPTS)
+      fi
+      taskset -c "$PROXY_CPU" "${command[@]}" \
         -Dgeogate.listen.host=127.0.0.1 -Dgeogate.listen.port="$GEOGATE_PORT" \
         -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$GEOGATE_ADMIN_PORT" \
         -Dgeogate.trusted-proxies=127.0.0.1/32 \
         -Dgeogate.geo.database="$DB" -Dgeogate.policy.file="$TMP/policy.yaml" \
         -Dgeogate.accounts.file="$ROOT/config/accounts.csv" \
         -Dgeogate.shutdown.drain-delay=0s -Dgeogate.shutdown.timeout=5s \
-        -jar "$JAR" >>"$TMP/geogate.log" 2>&1 &
-      PIDS[geogate]=$!
-      wait_ready "http://127.0.0.1:$GEOGATE_ADMIN_PORT/q/health/ready" "$start_ms" geogate
+        $([[ $1 == geogate ]] && echo "-jar $JAR") >>"$TMP/$1.log" 2>&1 &
+      PIDS[$1]=$!
+      wait_ready "http://127.0.0.1:$GEOGATE_ADMIN_PORT/q/health/ready" "$start_ms" "$1"
       # Ready means the data plane answers too: through to the upstream.
-      wait_ready "http://127.0.0.1:$GEOGATE_PORT/" "$start_ms" geogate "X-Forwarded-For: $ALLOWED_ADDRESS" ;;
+      wait_ready "http://127.0.0.1:$GEOGATE_PORT/" "$start_ms" "$1" "X-Forwarded-For: $ALLOWED_ADDRESS" ;;
   esac
 }
 url_of() {
   case $1 in
     upstream) echo "http://127.0.0.1:$UPSTREAM_PORT/" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT/" ;;
-    geogate) echo "http://127.0.0.1:$GEOGATE_PORT/" ;;
+    geogate|native) echo "http://127.0.0.1:$GEOGATE_PORT/" ;;
   esac
 }
 
@@ -316,7 +328,14 @@ start geogate
 answers "$(url_of nginx)" >"$TMP/nginx.answers"
 answers "$(url_of geogate)" >"$TMP/geogate.answers"
 awk -v c="$REFUSED_COUNTRY" '{print $1, ($2 == c ? 451 : 200)}' "$ADDRESS_FILE" >"$TMP/expected.answers"
-for proxy in nginx geogate; do
+if [[ " $TARGETS " == *" native "* ]]; then
+  stop geogate
+  start native
+  answers "$(url_of native)" >"$TMP/native.answers"
+  stop native
+  start geogate
+fi
+for proxy in nginx geogate $([[ " $TARGETS " == *" native "* ]] && echo native); do
   if ! diff -q "$TMP/expected.answers" "$TMP/$proxy.answers" >/dev/null; then
     diff "$TMP/expected.answers" "$TMP/$proxy.answers" | head -20 >&2
     die "$proxy does not answer 451 exactly for the $REFUSED_COUNTRY addresses (see above: expected < > $proxy)"
@@ -378,7 +397,8 @@ name_of() {
   case $1 in
     upstream) echo "upstream directly (floor)" ;;
     nginx) echo "nginx + geoip2" ;;
-    geogate) echo "geogate" ;;
+    geogate) echo "geogate (JVM)" ;;
+    native) echo "geogate (native)" ;;
   esac
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -389,7 +409,8 @@ report() {
     "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "$(java -version 2>&1 | head -1), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
   echo "Proxy under test on CPU $PROXY_CPU; upstream (nginx, ${upstream_bytes}-byte body) and wrk (${WRK_THREADS} thread) on CPU $LOAD_CPU."
-  echo "geogate: \`$GEOGATE_JAVA_OPTS\`. $(wc -l <"$ADDRESS_FILE") client addresses from $countries countries in" \
+  echo "geogate (JVM): \`$GEOGATE_JAVA_OPTS\`$([[ " $TARGETS " == *" native "* ]] && echo "; geogate (native): \`$(basename "$RUNNER") $NATIVE_OPTS\`")." \
+    "$(wc -l <"$ADDRESS_FILE") client addresses from $countries countries in" \
     "X-Forwarded-For, $expected_refused of them ($REFUSED_COUNTRY) refused by both proxies."
   echo "cold: the first ${COLD_SECONDS} s after the target answered; warm: ${MEASURE_SECONDS} s after a further ${WARMUP_SECONDS} s warm-up."
   echo "Latencies in ms; non-2xx is the share of 451 answers (expected: ${REFUSED_PERCENT} % through a proxy, 0 directly);"
@@ -406,20 +427,22 @@ report() {
       done
     done
   done
-  if [[ " $TARGETS " == *" nginx "* && " $TARGETS " == *" geogate "* ]]; then
+  local g
+  for g in geogate native; do
+    [[ " $TARGETS " == *" nginx "* && " $TARGETS " == *" $g "* ]] || continue
     echo
-    echo "geogate / nginx + geoip2 (req/s: above 1 is geogate faster; latencies: above 1 is geogate slower):"
+    echo "$(name_of "$g") / nginx + geoip2 (req/s: above 1 is geogate faster; latencies: above 1 is geogate slower):"
     echo
     echo "| connections | phase | req/s | p50 | p99 | p99.9 |"
     echo "|---|---|---|---|---|---|"
     for c in $CONNECTIONS; do
       for phase in cold warm; do
-        read -r g_rps g_p50 g_p99 g_p999 _ _ <<<"${RESULT[geogate|$c|$phase]}"
+        read -r g_rps g_p50 g_p99 g_p999 _ _ <<<"${RESULT[$g|$c|$phase]}"
         read -r n_rps n_p50 n_p99 n_p999 _ _ <<<"${RESULT[nginx|$c|$phase]}"
         echo "| $c | $phase | $(ratio "$g_rps" "$n_rps") | $(ratio "$g_p50" "$n_p50") | $(ratio "$g_p99" "$n_p99") | $(ratio "$g_p999" "$n_p999") |"
       done
     done
-  fi
+  done
 }
 report | tee "$ROOT/target/compare.md"
 log "written to target/compare.md"
