@@ -100,6 +100,12 @@ class ManifestsTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
+    void theDecisionPortsAreFreeInThePodAndOpenToTheIngressOnly(Path overlay) {
+        assertThat(ManifestChecks.decisionService(manifests(overlay))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
     void environmentVariablesSetRealKeys(Path overlay) {
         assertThat(ManifestChecks.environment(manifests(overlay))).isEmpty();
     }
