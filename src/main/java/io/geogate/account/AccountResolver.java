@@ -66,7 +66,8 @@ public final class AccountResolver {
             return Future.succeededFuture(Identity.NO_ACCOUNT);
         }
         String text = values.get(0).strip();
-        if (values.size() > 1 || !AccountId.isValid(text)) {
+        // Two values name no account; a comma is how proxies (Envoy's ext_authz among them) join two into one.
+        if (values.size() > 1 || text.indexOf(',') >= 0 || !AccountId.isValid(text)) {
             return Future.succeededFuture(Identity.NO_ACCOUNT);
         }
         return byDirectory(new AccountId(text), directory);

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -31,6 +32,8 @@ final class AuthzCheck {
     private final Clock clock;
     private final Evaluator evaluator;
     private final DecisionRecorder recorder;
+    /** Checks begun and not yet answered: shutdown waits for them. */
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     AuthzCheck(SnapshotManager snapshots, Clock clock, Evaluator evaluator, DecisionRecorder recorder) {
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
@@ -51,6 +54,7 @@ final class AuthzCheck {
         String accountHeader = snapshot.identities().header();
         Context context = Vertx.currentContext();
         Promise<AuthzDecision> answer = Promise.promise();
+        inFlight.incrementAndGet();
         evaluator.evaluate(snapshot, client,
                         snapshot.identities().resolve(headers, client.peerTrusted(), snapshot.accounts()), clock.instant())
                 .onComplete(ar -> {
@@ -60,12 +64,22 @@ final class AuthzCheck {
                     recorder.record(evaluation, now);
                     AuthzDecision decision = AuthzDecision.of(evaluation, accountHeader);
                     if (context == null || Vertx.currentContext() == context) {
-                        answer.complete(decision);
+                        answered(answer, decision);
                     } else {
-                        context.runOnContext(v -> answer.complete(decision));
+                        context.runOnContext(v -> answered(answer, decision));
                     }
                 });
         return answer.future();
+    }
+
+    /** Completing runs the caller's handler, which writes the answer: only then is the Check no longer in flight. */
+    private void answered(Promise<AuthzDecision> answer, AuthzDecision decision) {
+        answer.complete(decision);
+        inFlight.decrementAndGet();
+    }
+
+    int inFlight() {
+        return inFlight.get();
     }
 
     /** As the data plane's admission: the facts stand, the policy and the instant are those of {@code now}. */

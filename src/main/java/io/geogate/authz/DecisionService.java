@@ -3,9 +3,16 @@ package io.geogate.authz;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.geogate.config.GeogateConfig;
 import io.geogate.evaluation.Evaluator;
+import io.geogate.live.Draining;
+import io.geogate.proxy.ConnectionGate;
+import io.geogate.proxy.DataPlaneServer;
+import io.geogate.proxy.HeaderDeadline;
 import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
+import io.geogate.telemetry.OwnedMeters;
+import io.micrometer.core.instrument.Counter;
 import io.quarkus.arc.ClientProxy;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -25,7 +32,9 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -33,7 +42,9 @@ import java.util.function.Supplier;
  * The decision service for an ingress that already exists: Envoy's ext_authz over gRPC on
  * {@code geogate.authz.grpc.port}, forward-auth over HTTP on {@code geogate.authz.http.port}. Each is
  * off unless its port is set; each is its own Vert.x server, one instance per event loop, beside the
- * data plane and deciding with the same snapshot, evaluator and recorder.
+ * data plane and deciding with the same snapshot, evaluator and recorder. The ports face the ingress,
+ * not clients, but get the data plane's protections all the same: the request-header deadline, a
+ * connection limit, HTTP/2's stream and reset-flood limits, and its shutdown.
  */
 @ApplicationScoped
 public class DecisionService {
@@ -67,6 +78,15 @@ public class DecisionService {
     @Inject
     DecisionRecorder recorder;
 
+    @Inject
+    Draining draining;
+
+    @Inject
+    OwnedMeters meters;
+
+    private final List<String> deploymentIds = new CopyOnWriteArrayList<>();
+    private volatile AuthzCheck check;
+
     void start(@Observes @Priority(20) StartupEvent event) throws Exception {
         Optional<Integer> grpcPort = port(config.authz().grpc().port(), "geogate.authz.grpc.port");
         Optional<Integer> httpPort = port(config.authz().http().port(), "geogate.authz.http.port");
@@ -75,45 +95,90 @@ public class DecisionService {
         }
         snapshots.current();
         // The beans themselves, not their client proxies: a proxy looks its bean up in the CDI context on every call.
-        AuthzCheck check = new AuthzCheck(ClientProxy.unwrap(snapshots), ClientProxy.unwrap(clock), ClientProxy.unwrap(evaluator),
+        check = new AuthzCheck(ClientProxy.unwrap(snapshots), ClientProxy.unwrap(clock), ClientProxy.unwrap(evaluator),
                 ClientProxy.unwrap(recorder));
         GeogateConfig.Limits limits = config.limits();
+        // Its own count: a flood of client connections to the data plane must not shut the ingress out, nor the reverse.
+        ConnectionGate gate = new ConnectionGate(limits.maxConnections(), meters.own(
+                Counter.builder("geogate.authz.connections.refused")
+                        .description("decision-service connections closed at once because geogate.limits.max-connections were open")
+                        .register(meters.registry())));
         if (grpcPort.isPresent()) {
-            HttpServerOptions options = options(grpcPort.get(), limits)
-                    .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_CHECKS)
-                            .setMaxHeaderListSize(limits.maxHeaderSize()));
+            HttpServerOptions options = options(grpcPort.get(), limits, MAX_CONCURRENT_CHECKS);
             EnvoyCheckHandler handler = new EnvoyCheckHandler(check);
-            serve("gRPC ext_authz", options, () -> GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_CHECK_BYTES))
+            serve("gRPC ext_authz", options, gate, () -> GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_CHECK_BYTES))
                     .callHandler(AuthorizationGrpc.getCheckMethod(), handler));
         }
         if (httpPort.isPresent()) {
             ForwardAuthHandler handler = new ForwardAuthHandler(check, limits.maxHeaderCount());
-            serve("HTTP forward-auth", options(httpPort.get(), limits), () -> handler);
+            serve("HTTP forward-auth", options(httpPort.get(), limits, limits.maxConcurrentStreams()), gate, () -> handler);
         }
     }
 
-    private HttpServerOptions options(int port, GeogateConfig.Limits limits) {
+    private HttpServerOptions options(int port, GeogateConfig.Limits limits, int maxConcurrentStreams) {
         return new HttpServerOptions()
                 .setPort(port)
                 .setHost(config.listen().host())
                 .setHttp2ClearTextEnabled(true)
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds()))
-                .setIdleTimeoutUnit(TimeUnit.SECONDS);
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(maxConcurrentStreams)
+                        .setMaxHeaderListSize(limits.maxHeaderSize()))
+                // CVE-2023-44487 (rapid reset), as on the data plane.
+                .setHttp2RstFloodMaxRstFramePerWindow(maxConcurrentStreams * 2)
+                .setHttp2RstFloodWindowDuration(30)
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
     }
 
-    private void serve(String name, HttpServerOptions options, Supplier<Handler<HttpServerRequest>> handler) throws Exception {
+    private void serve(String name, HttpServerOptions options, ConnectionGate gate, Supplier<Handler<HttpServerRequest>> handler)
+            throws Exception {
+        long headerMillis = Math.max(1, config.limits().requestHeaderTimeout().toMillis());
         int instances = eventLoops();
-        vertx.deployVerticle(() -> new AbstractVerticle() {
+        String id = vertx.deployVerticle(() -> new AbstractVerticle() {
                     @Override
                     public void start(Promise<Void> started) {
-                        vertx.createHttpServer(options).requestHandler(handler.get()).listen()
-                                .<Void>mapEmpty().onComplete(started);
+                        Handler<HttpServerRequest> checks = handler.get();
+                        new DataPlaneServer(vertx, options, headerMillis, gate)
+                                .connectionHandler(connection -> {
+                                    connection.closeHandler(v -> draining.closed(connection));
+                                    draining.accepted(connection);
+                                })
+                                .requestHandler(request -> {
+                                    HeaderDeadline.headArrived(request);
+                                    // Its first request may be decoded before a connection refused at shutdown is gone.
+                                    if (draining.isRefused(request.connection())) {
+                                        request.connection().close();
+                                        return;
+                                    }
+                                    checks.handle(request);
+                                })
+                                .listen().<Void>mapEmpty().onComplete(started);
                     }
                 }, new DeploymentOptions().setInstances(instances))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        deploymentIds.add(id);
         LOG.infof("decision service (%s) listening on %s:%d (%d event-loop instances)", name, options.getHost(),
                 options.getPort(), instances);
+    }
+
+    /**
+     * After the data plane's shutdown (readiness DOWN, the drain delay, then new connections refused on every
+     * port, the decision ports included): the Checks in flight get up to the shutdown timeout to be answered,
+     * then the servers close.
+     */
+    void stop(@Observes @Priority(3000) ShutdownEvent event) throws Exception {
+        if (deploymentIds.isEmpty()) {
+            return;
+        }
+        draining.refuseNewConnections();
+        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
+        while (check.inFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        for (String id : deploymentIds) {
+            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     /** A configured port, checked here so that a bad one stops start-up naming its key. */

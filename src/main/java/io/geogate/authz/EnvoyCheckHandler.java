@@ -79,7 +79,7 @@ final class EnvoyCheckHandler implements Handler<GrpcServerRequest<CheckRequest,
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
         admit.upstream().forEach(h -> ok.addHeaders(overwrite(h)));
         admit.removed().forEach(name -> ok.addHeadersToRemove(name.toLowerCase(Locale.ROOT)));
-        admit.response().forEach(h -> ok.addResponseHeadersToAdd(overwrite(h)));
+        admit.response().forEach(h -> ok.addResponseHeadersToAdd(h.name().equalsIgnoreCase("Link") ? append(h) : overwrite(h)));
         return CheckResponse.newBuilder()
                 .setStatus(com.google.rpc.Status.newBuilder().setCode(Code.OK_VALUE))
                 .setOkResponse(ok)
@@ -100,9 +100,18 @@ final class EnvoyCheckHandler implements Handler<GrpcServerRequest<CheckRequest,
     }
 
     private static HeaderValueOption overwrite(GatewayHeaders.Header header) {
+        return option(header, HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+    }
+
+    /** A notice's Link joins the application's own Link headers on the response instead of replacing them. */
+    private static HeaderValueOption append(GatewayHeaders.Header header) {
+        return option(header, HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD);
+    }
+
+    private static HeaderValueOption option(GatewayHeaders.Header header, HeaderValueOption.HeaderAppendAction action) {
         return HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey(header.name().toLowerCase(Locale.ROOT)).setValue(header.value()))
-                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+                .setAppendAction(action)
                 .build();
     }
 }

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The decision table of the contract, as a pure function: no clock, no I/O, no state. The data
- * plane and {@code /admin/decide} both call it, so they cannot disagree.
+ * The decision table of the contract: no clock, no I/O; it remembers the decisions of the last policy it
+ * saw, so the same facts, policy and instant always give the same decision. The data plane, the decision
+ * service and {@code /admin/decide} all call it, so they cannot disagree.
  *
  * <p>For a restriction on country C, from its cutoff: an account homed in C is refused wherever it
  * connects from; a request with no account from inside C is refused if the restriction says

@@ -6,16 +6,17 @@ import io.netty.channel.Channel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code geogate.limits.max-connections}: counts the data plane's client channels from accept to close,
+ * {@code geogate.limits.max-connections}: counts a server's client channels from accept to close,
  * whatever they become (HTTP/1.x, HTTP/2, a WebSocket tunnel), and turns away those past the limit.
+ * The data plane has one; the decision service has its own, so that neither can starve the other.
  */
-final class ConnectionGate {
+public final class ConnectionGate {
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
     private final Counter refused;
 
-    ConnectionGate(int max, Counter refused) {
+    public ConnectionGate(int max, Counter refused) {
         this.max = max;
         this.refused = refused;
     }
@@ -32,7 +33,7 @@ final class ConnectionGate {
     }
 
     /** Client channels open now. */
-    int open() {
+    public int open() {
         return open.get();
     }
 }

@@ -13,18 +13,18 @@ import io.vertx.core.net.impl.SslChannelProvider;
 import java.util.function.BiConsumer;
 
 /**
- * The data plane's HTTP server: Vert.x's own ({@code vertx.createHttpServer} makes the same object), with
+ * The HTTP server of the data plane and of the decision service: Vert.x's own ({@code vertx.createHttpServer} makes the same object), with
  * every channel counted and given the request-header deadline as it is accepted, before its first byte
  * is read. Vert.x offers no public hook that early: its connection handler runs only once the first
  * request head is complete when h2c is enabled, and never learns that an upgraded connection (a
  * WebSocket tunnel) closed.
  */
-final class DataPlaneServer extends HttpServerImpl {
+public final class DataPlaneServer extends HttpServerImpl {
 
     private final long headerMillis;
     private final ConnectionGate gate;
 
-    DataPlaneServer(Vertx vertx, HttpServerOptions options, long headerMillis, ConnectionGate gate) {
+    public DataPlaneServer(Vertx vertx, HttpServerOptions options, long headerMillis, ConnectionGate gate) {
         super((VertxInternal) vertx, options);
         this.headerMillis = headerMillis;
         this.gate = gate;

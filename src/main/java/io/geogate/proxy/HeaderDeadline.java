@@ -21,11 +21,11 @@ import java.util.concurrent.TimeUnit;
  * <p>A handler at the head of every accepted channel's pipeline (installed by {@link DataPlaneServer}
  * before Vert.x configures it, since with h2c enabled Vert.x only hands a connection over once its first
  * head is complete) sees raw bytes arrive while the connection is idle and starts the clock; the data
- * plane stops it when a head has arrived ({@link #headArrived}) and marks the connection idle when the
- * response has been written ({@link #responded}). An HTTP/2 connection stops being watched at its first
+ * plane and the decision service stop it when a head has arrived ({@link #headArrived}), which marks the
+ * connection idle again when the response has been written. An HTTP/2 connection stops being watched at its first
  * request: it carries its own limits (concurrent streams, reset flood).
  */
-final class HeaderDeadline extends ChannelInboundHandlerAdapter {
+public final class HeaderDeadline extends ChannelInboundHandlerAdapter {
 
     private static final AttributeKey<HeaderDeadline> KEY = AttributeKey.valueOf("geogate.header-deadline");
 
@@ -47,7 +47,7 @@ final class HeaderDeadline extends ChannelInboundHandlerAdapter {
     }
 
     /** A complete head arrived for {@code request}: its connection's clock stops. */
-    static void headArrived(HttpServerRequest request) {
+    public static void headArrived(HttpServerRequest request) {
         HeaderDeadline watch = of(request);
         if (watch == null) {
             return;

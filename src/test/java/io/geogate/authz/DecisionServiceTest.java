@@ -1,5 +1,6 @@
 package io.geogate.authz;
 
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
@@ -229,6 +230,29 @@ class DecisionServiceTest {
                 + "X-Forwarded-For: 39.32.0.1\r\nX-Account-Id: alice\r\nConnection: close\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 200").contains("X-Geogate-Decision: allow").doesNotContain("X-Geo-Country:")
                 .contains("x-envoy-auth-headers-to-remove: X-Geo-Country,X-Account-Home,X-Account-Id");
+    }
+
+    @Test
+    void aNoticeOverGrpcAddsItsLinkBesideTheApplicationsOwnLinks() throws Exception {
+        CheckResponse r = envoy.check("127.0.0.1", "/", Map.of("X-Forwarded-For", "77.88.0.1"));
+        Map<String, HeaderValueOption.HeaderAppendAction> actions = new LinkedHashMap<>();
+        r.getOkResponse().getResponseHeadersToAddList().forEach(h -> actions.put(h.getHeader().getKey(), h.getAppendAction()));
+        assertThat(actions).containsEntry("link", HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
+                .containsEntry("sunset", HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+    }
+
+    @Test
+    void anAccountHeaderJoinedWithACommaNamesNoAccountOverGrpcAsTwoHeadersDoOnTheDataPlane() throws Exception {
+        CheckResponse r = envoy.check("127.0.0.1", "/", Map.of("X-Forwarded-For", "39.32.0.1", "X-Account-Id", "bob,erin"));
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(451);
+        assertThat(new JsonObject(r.getDeniedResponse().getBody()).getString("reason")).isEqualTo("anonymous-in-restricted-country");
+
+        String twoFields = RawHttp.exchange("127.0.0.1", fixture.dataPort(), "GET / HTTP/1.1\r\nHost: g\r\n"
+                + "X-Forwarded-For: 39.32.0.1\r\nX-Account-Id: bob\r\nX-Account-Id: erin\r\nConnection: close\r\n\r\n");
+        assertThat(twoFields).startsWith("HTTP/1.1 451");
+        String joined = RawHttp.exchange("127.0.0.1", fixture.dataPort(), "GET / HTTP/1.1\r\nHost: g\r\n"
+                + "X-Forwarded-For: 39.32.0.1\r\nX-Account-Id: bob,erin\r\nConnection: close\r\n\r\n");
+        assertThat(joined).startsWith("HTTP/1.1 451");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.geogate.authz;
 
+import io.geogate.policy.PolicyParser;
+import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.geogate.testing.Ports;
@@ -152,8 +154,9 @@ class NginxAuthRequestTest {
     }
 
     @Test
-    void aVisitorIsRoutedToTheHomeDatacenterNamedByGeogate() throws Exception {
-        HttpResponse<String> r = viaNginx("/inbox?x=1", "X-Forwarded-For", "39.32.0.1", "X-Account-Id", "bob");
+    void aVisitorWithAVerifiedTokenIsRoutedToTheHomeDatacenterNamedByGeogate() throws Exception {
+        HttpResponse<String> r = viaNginx("/inbox?x=1", "X-Forwarded-For", "39.32.0.1",
+                "Authorization", "Bearer " + fixture.token("max", "DE"));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonObject echo = new JsonObject(r.body());
         assertThat(echo.getString("datacenter")).isEqualTo("frankfurt");
@@ -164,17 +167,73 @@ class NginxAuthRequestTest {
     }
 
     @Test
-    void aClientSentCountryOrHomeNeverReachesADatacenter() throws Exception {
+    void aClientsOwnAccountHeaderDoesNotMakeAnAnonymousClientAVisitor() throws Exception {
+        HttpResponse<String> r = viaNginx("/inbox", "X-Forwarded-For", "39.32.0.1", "X-Account-Id", "bob");
+        assertThat(r.statusCode()).as("bob is homed in DE, but nothing proved this client is bob").isEqualTo(451);
+        assertThat(new JsonObject(r.body()).getString("reason")).isEqualTo("anonymous-in-restricted-country");
+    }
+
+    @Test
+    void aClientsOwnAccountHeaderNeitherRoutesNorReachesTheDatacenter() throws Exception {
+        HttpResponse<String> r = viaNginx("/", "X-Forwarded-For", "8.8.8.8", "x-account-ID", "bob");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonObject echo = new JsonObject(r.body());
+        assertThat(echo.getString("datacenter")).as("bob's home would be frankfurt").isEqualTo("toronto");
+        assertThat(seen(echo, "x-account-id")).isNull();
+        assertThat(seen(echo, "x-account-home")).isNull();
+    }
+
+    @Test
+    void noClientSentGeogateHeaderReachesADatacenter() throws Exception {
         HttpResponse<String> noCountry = viaNginx("/", "X-Forwarded-For", "192.0.2.1", "X-Geo-Country", "PK",
-                "X-Account-Home", "PK", "X-Geogate-Decision", "visitor");
+                "x-account-HOME", "PK", "X-Geogate-Decision", "visitor", "x-GEOGATE-datacenter", "karachi",
+                "X-Geogate-Status", "200", "x-geogate-PROBLEM", "{}", "X-Account-Id", "alice");
         JsonObject echo = new JsonObject(noCountry.body());
         assertThat(seen(echo, "x-geo-country")).isNull();
         assertThat(seen(echo, "x-account-home")).isNull();
+        assertThat(seen(echo, "x-account-id")).isNull();
+        assertThat(seen(echo, "x-geogate-status")).isNull();
+        assertThat(seen(echo, "x-geogate-problem")).isNull();
         assertThat(seen(echo, "x-geogate-decision")).isEqualTo("allow");
+        assertThat(seen(echo, "x-geogate-datacenter")).isEqualTo("toronto");
         assertThat(echo.getString("datacenter")).isEqualTo("toronto");
 
         JsonObject us = new JsonObject(viaNginx("/", "X-Forwarded-For", "8.8.8.8", "X-Geo-Country", "PK").body());
         assertThat(seen(us, "x-geo-country")).isEqualTo("US");
+    }
+
+    @Test
+    void aLongNonAsciiReasonAndLinkStillReachTheClientAs451() throws Exception {
+        String original = Files.readString(fixture.policyFile());
+        String reason = "Сервис недоступен по решению суда. ".repeat(40).substring(0, PolicyParser.MAX_REASON_CHARS);
+        String page = "https://example.com/legal/pk/" + "решение".repeat(48);
+        String linked = URI.create(page).toASCIIString();
+        assertThat(linked.length()).as("near the longest blocked-by allowed").isBetween(PolicyParser.MAX_URL_CHARS - 100,
+                PolicyParser.MAX_URL_CHARS);
+        try {
+            Files.writeString(fixture.policyFile(), original
+                    .replace("blocked-by: https://example.com/legal/pk", "blocked-by: \"" + linked + "\"")
+                    .replace("reason: Service withdrawn from Pakistan by government order", "reason: \"" + reason + "\""));
+            Eventually.until("the long reason is in force", () -> reason.equals(refusalDetail()));
+
+            HttpResponse<String> r = viaNginx("/inbox", "X-Forwarded-For", "39.32.0.1");
+            HttpResponse<String> sidecar = viaDataPlane("/inbox", "X-Forwarded-For", "39.32.0.1");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(451);
+            assertThat(new JsonObject(r.body())).isEqualTo(new JsonObject(sidecar.body()));
+            assertThat(new JsonObject(r.body()).getString("detail")).isEqualTo(reason);
+            assertThat(r.headers().firstValue("Link")).hasValue("<" + linked + ">; rel=\"blocked-by\"");
+        } finally {
+            Files.writeString(fixture.policyFile(), original);
+            Eventually.until("the policy is restored", () -> "Service withdrawn from Pakistan by government order".equals(refusalDetail()));
+        }
+    }
+
+    private String refusalDetail() {
+        try {
+            return new JsonObject(viaDataPlane("/inbox", "X-Forwarded-For", "39.32.0.1").body()).getString("detail");
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     @Test

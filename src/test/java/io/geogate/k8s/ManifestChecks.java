@@ -781,4 +781,96 @@ final class ManifestChecks {
         return selector != null && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty())
                 && selects(selector.getMatchLabels(), labels);
     }
+
+    static final Path AUTHZ = Path.of("k8s/authz");
+    private static final Pattern AUTHZ_CONTAINER_PORT = Pattern.compile("name: (authz-[a-z]+), containerPort: (\\d+)");
+    private static final Pattern AUTHZ_PORT_ENV = Pattern.compile("GEOGATE_AUTHZ_(?:GRPC|HTTP)_PORT, value: \"(\\d+)\"");
+    private static final Pattern AUTHZ_ADDRESS = Pattern.compile("(?:geogate-authz[\\w.-]*:|server geogate:|port_value: |\\bport: )(\\d+)");
+
+    /**
+     * k8s/authz next to an overlay: the ports service.yaml tells to add to geogate's container are turned on
+     * by its variables, collide with no port of the pod, are the ones the Service targets and every ingress
+     * configuration calls, and networkpolicy.yaml admits them from named peers only.
+     */
+    static List<String> decisionService(Manifests m) {
+        List<String> problems = new ArrayList<>();
+        String serviceYaml = read(AUTHZ.resolve("service.yaml"));
+        Service service = Manifests.parse(AUTHZ, serviceYaml).one(Service.class);
+        NetworkPolicy np = Manifests.parse(AUTHZ, read(AUTHZ.resolve("networkpolicy.yaml"))).one(NetworkPolicy.class);
+        Map<String, Integer> added = new LinkedHashMap<>();
+        for (Matcher c = AUTHZ_CONTAINER_PORT.matcher(serviceYaml); c.find(); ) {
+            added.put(c.group(1), Integer.parseInt(c.group(2)));
+        }
+        Set<Integer> turnedOn = new TreeSet<>();
+        for (Matcher e = AUTHZ_PORT_ENV.matcher(serviceYaml); e.find(); ) {
+            turnedOn.add(Integer.parseInt(e.group(1)));
+        }
+        if (added.size() != 2 || !turnedOn.equals(new TreeSet<>(added.values()))) {
+            problems.add("service.yaml turns on ports " + turnedOn + " but adds the container ports " + added);
+        }
+        Set<Integer> taken = new TreeSet<>(List.of(listenPort(m), httpPort(m)));
+        for (Container c : m.allContainers()) {
+            for (ContainerPort port : c.getPorts()) {
+                taken.add(port.getContainerPort());
+            }
+        }
+        for (int port : added.values()) {
+            if (taken.contains(port)) {
+                problems.add("decision port " + port + " is already used in the pod " + taken);
+            }
+        }
+        if (!selects(service.getSpec().getSelector(), m.podLabels())) {
+            problems.add("the decision Service selects " + service.getSpec().getSelector() + ", not the pods " + m.podLabels());
+        }
+        Set<Integer> servicePorts = new TreeSet<>();
+        for (ServicePort port : service.getSpec().getPorts()) {
+            servicePorts.add(port.getPort());
+            Integer target = added.get(port.getTargetPort().getStrVal());
+            if (target == null) {
+                problems.add("the decision Service targets " + port.getTargetPort() + ", which service.yaml does not add");
+            }
+        }
+        if (!selects(np.getSpec().getPodSelector(), m.podLabels())) {
+            problems.add("the decision NetworkPolicy selects " + np.getSpec().getPodSelector() + ", not the pods " + m.podLabels());
+        }
+        Set<Integer> admitted = new TreeSet<>();
+        for (NetworkPolicyIngressRule rule : np.getSpec().getIngress()) {
+            if (rule.getFrom().isEmpty() || rule.getFrom().stream().anyMatch(ManifestChecks::everyone)) {
+                problems.add("the decision NetworkPolicy admits " + rule.getPorts() + " from everyone, not the ingress only");
+            }
+            for (NetworkPolicyPort port : rule.getPorts()) {
+                if (port.getPort() == null || port.getPort().getIntVal() == null || !added.containsValue(port.getPort().getIntVal())) {
+                    problems.add("the decision NetworkPolicy opens " + port.getPort() + ", not a decision port");
+                } else {
+                    admitted.add(port.getPort().getIntVal());
+                }
+            }
+        }
+        if (!admitted.equals(new TreeSet<>(added.values()))) {
+            problems.add("the decision NetworkPolicy admits " + admitted + ", not the decision ports " + added.values());
+        }
+        try (var files = Files.walk(AUTHZ)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                if (f.endsWith("service.yaml") || f.endsWith("networkpolicy.yaml")) {
+                    continue;
+                }
+                for (Matcher a = AUTHZ_ADDRESS.matcher(read(f)); a.find(); ) {
+                    if (!servicePorts.contains(Integer.parseInt(a.group(1)))) {
+                        problems.add(f + " calls geogate on " + a.group(1) + ", not a port of the decision Service " + servicePorts);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return problems;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

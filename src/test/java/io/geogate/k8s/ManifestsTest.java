@@ -100,6 +100,12 @@ class ManifestsTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
+    void theDecisionPortsAreFreeInThePodAndOpenToTheIngressOnly(Path overlay) {
+        assertThat(ManifestChecks.decisionService(manifests(overlay))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
     void environmentVariablesSetRealKeys(Path overlay) {
         assertThat(ManifestChecks.environment(manifests(overlay))).isEmpty();
     }
@@ -281,7 +287,11 @@ class ManifestsTest {
                 broken("a PodMonitor scraping the data plane", m -> podMetricsEndpoint(m).put("port", "data"),
                         ManifestChecks::podMonitor, "not geogate's control plane"),
                 broken("an alert on a metric geogate does not export", m -> firstRule(m).put("expr", "geogate_reload_refused_total > 0"),
-                        ManifestChecks::alerts, "geogate_reload_refused_total"));
+                        ManifestChecks::alerts, "geogate_reload_refused_total"),
+                broken("the application listening on a decision port", m -> m.container("app").getPorts().get(0).setContainerPort(9082),
+                        ManifestChecks::decisionService, "decision port 9082 is already used in the pod"),
+                broken("pods relabelled away from the decision Service", m -> m.podLabels().put("app.kubernetes.io/name", "other"),
+                        ManifestChecks::decisionService, "the decision Service selects"));
     }
 
     private static Arguments broken(String name, Consumer<Manifests> breakage, Function<Manifests, List<String>> check, String caught) {

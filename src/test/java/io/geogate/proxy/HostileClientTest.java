@@ -5,6 +5,7 @@ import io.geogate.testing.GatewayFixture;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,12 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Hostile clients on raw sockets: request smuggling, slow request heads, half-open and surplus
- * connections. The request-header deadline is 1 s here and at most 6 client connections may be open.
+ * connections. The request-header deadline is 1 s here and at most 6 client connections may be open,
+ * on the data plane and on the decision service's HTTP port alike.
  */
 @QuarkusTest
 @WithTestResource(value = GatewayEnvironment.class, initArgs = {
     @ResourceArg(name = "header-timeout", value = "1s"), @ResourceArg(name = "max-connections", value = "6"),
-    @ResourceArg(name = "isolation", value = "hostile")})
+    @ResourceArg(name = "isolation", value = "hostile"), @ResourceArg(name = "authz", value = "on")})
 class HostileClientTest {
 
     /** A request from inside Pakistan with no account: geogate must refuse it wherever it appears. */
@@ -37,8 +39,12 @@ class HostileClientTest {
     GatewayFixture fixture;
 
     private Socket connect() throws IOException {
+        return connect(fixture.dataPort());
+    }
+
+    private static Socket connect(int port) throws IOException {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.dataPort()), 5000);
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(5000);
         return socket;
     }
@@ -265,6 +271,70 @@ class HostileClientTest {
             again.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(statuses(readAll(again))).containsExactly(200);
+        }
+    }
+
+    private static int checkPort() {
+        return ConfigProvider.getConfig().getValue("geogate.authz.http.port", Integer.class);
+    }
+
+    /** Whether the server closes {@code socket} within {@code millis}, without having answered. */
+    private static boolean closedWithin(Socket socket, int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            return socket.getInputStream().read() < 0;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    @Test
+    void halfACheckHeadOnTheDecisionPortIsCutAtTheDeadline() throws Exception {
+        try (Socket socket = connect(checkPort())) {
+            long start = System.nanoTime();
+            socket.getOutputStream().write("GET /traefik HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 8.8".getBytes(StandardCharsets.US_ASCII));
+            assertThat(closedWithin(socket, 4000)).as("closed, unanswered, at the 1 s deadline").isTrue();
+            assertThat((System.nanoTime() - start) / 1_000_000L).isBetween(500L, 3500L);
+        }
+    }
+
+    @Test
+    void aKeptAliveCheckConnectionIsNotCutBetweenChecks() throws Exception {
+        try (Socket socket = connect(checkPort())) {
+            String check = "GET /traefik HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\n\r\n";
+            socket.getOutputStream().write(check.getBytes(StandardCharsets.US_ASCII));
+            assertThat(statuses(readAll(socket))).containsExactly(200);
+            Thread.sleep(1500);
+            socket.getOutputStream().write(check.getBytes(StandardCharsets.US_ASCII));
+            assertThat(statuses(readAll(socket))).containsExactly(200);
+        }
+    }
+
+    @Test
+    void checkConnectionsPastTheLimitAreClosedAtOnce() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                Socket s = connect(checkPort());
+                s.getOutputStream().write("GET /traefik HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(statuses(readAll(s))).containsExactly(200);
+                held.add(s);
+            }
+            try (Socket surplus = connect(checkPort())) {
+                assertThat(closedWithin(surplus, 3000)).as("the seventh check connection is closed without an answer").isTrue();
+            }
+            try (Socket client = connect()) {
+                client.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(statuses(readAll(client))).as("the data plane counts its own connections").containsExactly(200);
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
         }
     }
 }
