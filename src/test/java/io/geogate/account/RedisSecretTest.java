@@ -3,6 +3,7 @@ package io.geogate.account;
 import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.LogCapture;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -10,11 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,39 +29,16 @@ class RedisSecretTest {
 
     GatewayFixture fixture;
 
-    private final List<String> log = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            StringBuilder line = new StringBuilder(String.valueOf(record.getMessage()));
-            if (record.getParameters() != null) {
-                for (Object p : record.getParameters()) {
-                    line.append(' ').append(p);
-                }
-            }
-            for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
-                line.append(' ').append(t);
-            }
-            log.add(line.toString());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture log;
 
     @BeforeEach
     void listen() {
-        Logger.getLogger("").addHandler(capture);
+        log = LogCapture.of("");
     }
 
     @AfterEach
     void stopListening() {
-        Logger.getLogger("").removeHandler(capture);
+        log.close();
     }
 
     private String everyOutput() {
@@ -74,7 +47,7 @@ class RedisSecretTest {
                 + given().get("/q/metrics").asString()
                 + given().header("Authorization", "Bearer " + GatewayEnvironment.ADMIN_TOKEN).get("/admin/config").asString()
                 + given().header("Authorization", "Bearer " + GatewayEnvironment.ADMIN_TOKEN).post("/admin/reload").asString()
-                + String.join("\n", log);
+                + String.join("\n", log.lines());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.geogate.admin;
 import io.geogate.testing.Eventually;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.LogCapture;
 import io.geogate.testing.MmdbWriter;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -24,10 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,31 +39,17 @@ class AdminTest {
     GatewayFixture fixture;
 
     private String originalPolicy;
-    private final List<String> audit = new CopyOnWriteArrayList<>();
-    private final Handler auditCapture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            audit.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture audit;
 
     @BeforeEach
     void remember() throws Exception {
         originalPolicy = Files.readString(fixture.policyFile());
-        Logger.getLogger("geogate.audit").addHandler(auditCapture);
+        audit = LogCapture.of("geogate.audit");
     }
 
     @AfterEach
     void restore() throws Exception {
-        Logger.getLogger("geogate.audit").removeHandler(auditCapture);
+        audit.close();
         admin().body(originalPolicy).put("/admin/policy").then().statusCode(200);
     }
 
@@ -149,7 +132,7 @@ class AdminTest {
         admin().get("/admin/config").then().body("version", equalTo(put.getString("version")))
                 .body("policy.restrictions.find { it.country == 'RU' }.cutoff", equalTo(newCutoff.toString()));
         assertThat(Files.readString(fixture.policyFile())).isEqualTo(changed);
-        assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"event\":\"policy-changed\"")
+        assertThat(audit.lines()).anySatisfy(line -> assertThat(line).contains("\"event\":\"policy-changed\"")
                 .contains("\"oldVersion\":\"" + before + "\"").contains("\"newVersion\":\"" + put.getString("version") + "\""));
     }
 
@@ -295,8 +278,8 @@ class AdminTest {
     @Test
     void refusalsAreAuditedOneJsonLineEach() throws Exception {
         client("85.214.0.1").header("X-Account-Id", "alice").get("/audited").then().statusCode(451);
-        Eventually.until("alice's refusal audited", () -> audit.stream().anyMatch(l -> l.contains("\"account\":\"alice\"")));
-        String line = audit.stream().filter(l -> l.contains("\"account\":\"alice\"")).findFirst().orElseThrow();
+        Eventually.until("alice's refusal audited", () -> audit.lines().stream().anyMatch(l -> l.contains("\"account\":\"alice\"")));
+        String line = audit.lines().stream().filter(l -> l.contains("\"account\":\"alice\"")).findFirst().orElseThrow();
         Map<String, Object> fields = new io.vertx.core.json.JsonObject(line).getMap();
         assertThat(fields).containsEntry("event", "refuse").containsEntry("client", "85.214.0.1")
                 .containsEntry("country", "DE").containsEntry("home", "PK").containsEntry("restriction", "PK")

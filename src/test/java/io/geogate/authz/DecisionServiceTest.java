@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.geogate.testing.EnvoyCheck;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.LogCapture;
 import io.geogate.testing.RawHttp;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -25,13 +26,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,21 +45,7 @@ class DecisionServiceTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private EnvoyCheck envoy;
-    private final List<String> audit = new CopyOnWriteArrayList<>();
-    private final Handler auditCapture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            audit.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture audit;
 
     static int authzPort(String service) {
         return ConfigProvider.getConfig().getValue("geogate.authz." + service + ".port", Integer.class);
@@ -72,12 +54,12 @@ class DecisionServiceTest {
     @BeforeEach
     void connect() {
         envoy = new EnvoyCheck(authzPort("grpc"));
-        Logger.getLogger("geogate.audit").addHandler(auditCapture);
+        audit = LogCapture.of("geogate.audit");
     }
 
     @AfterEach
     void disconnect() throws Exception {
-        Logger.getLogger("geogate.audit").removeHandler(auditCapture);
+        audit.close();
         envoy.close();
     }
 
@@ -272,8 +254,8 @@ class DecisionServiceTest {
     void aRefusedCheckIsAuditedLikeADataPlaneRefusal() throws Exception {
         envoy.check("127.0.0.1", "/", Map.of("X-Forwarded-For", "39.32.0.77"));
         get(authzPort("http"), "/", Map.of("X-Forwarded-For", "39.32.0.78"));
-        io.geogate.testing.Eventually.until("both refusals audited", () -> audit.stream().filter(l -> l.contains("\"client\":\"39.32.0.7")).count() == 2);
-        assertThat(audit).anySatisfy(l -> assertThat(l).contains("\"event\":\"refuse\"").contains("\"client\":\"39.32.0.77\"")
+        io.geogate.testing.Eventually.until("both refusals audited", () -> audit.lines().stream().filter(l -> l.contains("\"client\":\"39.32.0.7")).count() == 2);
+        assertThat(audit.lines()).anySatisfy(l -> assertThat(l).contains("\"event\":\"refuse\"").contains("\"client\":\"39.32.0.77\"")
                 .contains("\"reason\":\"anonymous-in-restricted-country\""));
     }
 

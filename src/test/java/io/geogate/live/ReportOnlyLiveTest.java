@@ -2,6 +2,7 @@ package io.geogate.live;
 
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
+import io.geogate.testing.LogCapture;
 import io.geogate.testing.SteppableClock;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -21,11 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,30 +38,16 @@ class ReportOnlyLiveTest {
 
     GatewayFixture fixture;
 
-    private final List<String> audit = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            audit.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture audit;
 
     @BeforeEach
     void listen() {
-        Logger.getLogger("geogate.audit").addHandler(capture);
+        audit = LogCapture.of("geogate.audit");
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger("geogate.audit").removeHandler(capture);
+        audit.close();
         SteppableClock.reset();
     }
 
@@ -100,7 +83,7 @@ class ReportOnlyLiveTest {
         Thread.sleep(1000);
         assertThat(events.get()).as("the stream still flows").isGreaterThan(before);
         assertThat(reader.isAlive()).isTrue();
-        List<String> dmitri = audit.stream().filter(l -> l.contains("\"account\":\"dmitri\"")).toList();
+        List<String> dmitri = audit.lines().stream().filter(l -> l.contains("\"account\":\"dmitri\"")).toList();
         assertThat(dmitri).hasSize(1);
         assertThat(dmitri.get(0)).contains("\"event\":\"would-refuse\"").contains("\"reason\":\"home-in-restricted-country\"");
         response.body().close();
