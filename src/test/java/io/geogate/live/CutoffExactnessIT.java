@@ -60,8 +60,10 @@ class CutoffExactnessIT {
                         "quarkus.http.port=" + control, "geogate.policy.file=policy.yaml", "geogate.geo.database=country.mmdb",
                         "geogate.accounts.file=accounts.csv", "geogate.admin.token-file=token", "geogate.shutdown.drain-delay=0s"))) {
                     gateway.awaitReady(control);
-                    // The cutoff is set once the gateway is up, however long its start took.
-                    Instant cutoff = Instant.now().plusSeconds(4);
+                    // The cutoff is set once the gateway is up, however long its start took. Whole milliseconds: the
+                    // client's clock reads milliseconds, so a sub-millisecond cutoff would make a request sent in
+                    // the cutoff's own millisecond, before the instant, look as if it were sent after it.
+                    Instant cutoff = Instant.now().plusSeconds(4).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
                     writePolicy(toronto.port(), cutoff);
                     http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/admin/reload"))
                             .header("Authorization", "Bearer exactness").POST(HttpRequest.BodyPublishers.noBody()).build(),
