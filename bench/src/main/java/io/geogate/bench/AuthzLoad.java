@@ -15,6 +15,8 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientResponse;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +45,9 @@ public final class AuthzLoad {
         int httpPort = args.length > 1 ? Integer.parseInt(args[1]) : 8082;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int concurrency = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        // Optional: the gateway's process id and the clock ticks per second, to report its CPU time per decision.
+        gateway = args.length > 5 ? Path.of("/proc", args[4], "stat") : null;
+        ticksPerSecond = args.length > 5 ? Integer.parseInt(args[5]) : 100;
         Vertx vertx = Vertx.vertx();
         GrpcClient grpc = GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false).setHttp2MultiplexingLimit(concurrency * 2));
@@ -87,13 +92,30 @@ public final class AuthzLoad {
                 .compose(response -> response.body().map(body -> response.statusCode() == expected));
     }
 
+    private static Path gateway;
+    private static int ticksPerSecond;
+
     private static void measure(String name, int seconds, int concurrency, Supplier<Future<Boolean>> call) throws Exception {
         run(Math.max(1, seconds / 3), concurrency, call);
+        long ticksBefore = gatewayTicks();
         Result r = run(seconds, concurrency, call);
+        long ticks = gatewayTicks() - ticksBefore;
         long[] nanos = r.latencies();
         Arrays.sort(nanos);
-        System.out.printf("%-28s %,10.0f decisions/s   p50 %6.2f ms   p99 %6.2f ms   unexpected %d%n", name,
-                nanos.length / (double) seconds, percentile(nanos, 0.50) / 1e6, percentile(nanos, 0.99) / 1e6, r.unexpected());
+        String cpu = gateway == null || nanos.length == 0 ? ""
+                : String.format("   gateway CPU %6.1f µs/decision", ticks * 1e6 / ticksPerSecond / nanos.length);
+        System.out.printf("%-28s %,10.0f decisions/s   p50 %6.2f ms   p99 %6.2f ms   unexpected %d%s%n", name,
+                nanos.length / (double) seconds, percentile(nanos, 0.50) / 1e6, percentile(nanos, 0.99) / 1e6, r.unexpected(), cpu);
+    }
+
+    /** The gateway's user plus system CPU time so far, in clock ticks (0 when not told its process). */
+    private static long gatewayTicks() throws java.io.IOException {
+        if (gateway == null) {
+            return 0;
+        }
+        String stat = Files.readString(gateway);
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
     private record Result(long[] latencies, long unexpected) {
