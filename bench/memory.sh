@@ -63,11 +63,14 @@ else
   what="java $JAVA_OPTS -jar"
 fi
 pid=${pids[-1]}
+ready=0
 for _ in $(seq 1 600); do
-  curl -sf -o /dev/null http://127.0.0.1:19190/q/health/ready && break
+  curl -sf -o /dev/null http://127.0.0.1:19190/q/health/ready && { ready=1; break; }
   kill -0 "$pid" 2>/dev/null || { cat "$TMP/geogate.log" >&2; exit 1; }
   sleep 0.1
 done
+((ready)) || { echo "geogate not ready within 60 s" >&2; exit 1; }
+curl -sf -o /dev/null http://127.0.0.1:18181/ || { echo "the upstream (nginx on 18181) does not answer" >&2; exit 1; }
 count=$(curl -s http://127.0.0.1:19190/q/health/ready | grep -o '"count" *: *[0-9]*' | grep -o '[0-9]*$' || echo "?")
 rss() { awk '/^VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status"; }
 hwm() { awk '/^VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status"; }

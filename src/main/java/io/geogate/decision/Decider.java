@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The decision table of the contract: no clock, no I/O; it remembers the decisions of the last policy it
+ * The decision table of the contract: no clock, no I/O; it remembers the decisions of the last two policies it
  * saw, so the same facts, policy and instant always give the same decision. The data plane, the decision
  * service and {@code /admin/decide} all call it, so they cannot disagree.
  *
@@ -23,7 +23,7 @@ import java.util.Optional;
  * are served with a notice. Any refusal wins over a notice (earliest cutoff first), which wins over
  * a visit.
  *
- * <p>The decisions themselves are made once per policy (the last one decided with is kept), so deciding
+ * <p>The decisions themselves are made once per policy (those of the last two decided with are kept), so deciding
  * is a loop over the restrictions and an array read: no allocation on the request path.
  */
 public final class Decider {
@@ -31,14 +31,27 @@ public final class Decider {
     private Decider() {
     }
 
-    /** The outcomes of the policy decided last: a reload changes it, a request only reads it. */
+    /**
+     * The outcomes of the two policies decided with last: a reload changes them, a request only reads them. Two,
+     * because for a moment after a reload requests decided on the old snapshot and on the new one interleave.
+     */
     private static volatile Outcomes last;
+    private static volatile Outcomes previous;
 
     public static Decision decide(Facts facts, Policy policy, Instant now) {
         Outcomes outcomes = last;
         if (outcomes == null || outcomes.policy != policy) {
-            outcomes = new Outcomes(policy);
-            last = outcomes;
+            Outcomes before = previous;
+            if (before != null && before.policy == policy) {
+                // The most recent first, so that the two kept are the two used last.
+                outcomes = before;
+                previous = last;
+                last = before;
+            } else {
+                outcomes = new Outcomes(policy);
+                previous = last;
+                last = outcomes;
+            }
         }
         // Plain locals rather than the facts' Optionals: deciding allocates nothing.
         CountryCode home = facts.account().isPresent() ? facts.account().get().home() : null;

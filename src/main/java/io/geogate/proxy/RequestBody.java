@@ -46,7 +46,17 @@ final class RequestBody implements ReadStream<Buffer> {
                 return;
             }
             if (seen == 0) {
-                beforeFirstBytes.run();
+                try {
+                    beforeFirstBytes.run();
+                } catch (RuntimeException e) {
+                    // The datacenter could not be told how the body is framed: fail the exchange, never send it cut.
+                    source.handler(null);
+                    source.endHandler(null);
+                    if (exceptionHandler != null) {
+                        exceptionHandler.handle(e);
+                    }
+                    return;
+                }
             }
             seen += chunk.length();
             if (seen > max) {
