@@ -167,7 +167,7 @@ public class DecisionService {
      * port, the decision ports included): the Checks in flight get up to the shutdown timeout to be answered,
      * then the servers close.
      */
-    void stop(@Observes @Priority(3000) ShutdownEvent event) throws Exception {
+    void stop(@Observes @Priority(1100) ShutdownEvent event) throws Exception {
         if (deploymentIds.isEmpty()) {
             return;
         }

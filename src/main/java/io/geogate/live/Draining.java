@@ -16,11 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public class Draining {
 
     private volatile boolean draining;
+    private volatile long drainingSince;
     private volatile boolean refusing;
     private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
 
-    public void start() {
-        draining = true;
+    /** Readiness fails from now on; a second call keeps the first instant. */
+    public synchronized void start() {
+        if (!draining) {
+            drainingSince = System.nanoTime();
+            draining = true;
+        }
+    }
+
+    /** How long ago {@link #start()} was first called, in nanoseconds; 0 if it was not. */
+    public long drainingForNanos() {
+        return draining ? System.nanoTime() - drainingSince : 0;
     }
 
     public boolean isDraining() {

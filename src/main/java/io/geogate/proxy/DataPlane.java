@@ -9,6 +9,7 @@ import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
 import io.geogate.telemetry.GatewayMetrics;
 import io.quarkus.arc.ClientProxy;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
@@ -151,19 +152,35 @@ public class DataPlane {
     }
 
     /**
+     * SIGTERM, while Quarkus's shutdown delay ({@code quarkus.shutdown.delay}, set to the drain delay) keeps
+     * the control plane answering: readiness fails from here, with 503 rather than a refused connection,
+     * and metrics can still be scraped.
+     */
+    void drainStarts(@Observes ShutdownDelayInitiatedEvent event) {
+        if (deploymentId != null) {
+            draining.start();
+            LOG.infof("shutting down: readiness is DOWN; accepting connections for %s more", config.shutdown().drainDelay());
+        }
+    }
+
+    /**
      * Graceful shutdown, as Kubernetes needs it: readiness fails at once; new connections are still
      * accepted for the drain delay while endpoints are removed; then new connections are refused,
      * requests in flight get up to the shutdown timeout to finish, and long-lived exchanges
-     * (WebSockets, event streams) are ended with a going-away signal.
+     * (WebSockets, event streams) are ended with a going-away signal. Runs before the observers of the
+     * audit log, the meters and the input watcher, which must keep working for the requests still served.
      */
-    void stop(@Observes ShutdownEvent event) throws Exception {
+    void stop(@Observes @Priority(1000) ShutdownEvent event) throws Exception {
         String id = deploymentId;
         if (id == null) {
             return;
         }
+        // The drain began with the shutdown delay's event; when Quarkus's delay is off or shorter, it is completed here.
         draining.start();
-        LOG.infof("shutting down: readiness is DOWN; accepting connections for %s more", config.shutdown().drainDelay());
-        Thread.sleep(config.shutdown().drainDelay().toMillis());
+        long drainLeft = config.shutdown().drainDelay().toNanos() - draining.drainingForNanos();
+        if (drainLeft > 0) {
+            TimeUnit.NANOSECONDS.sleep(drainLeft);
+        }
         draining.refuseNewConnections();
         long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
         while (exchanges.shortLived() > 0 && System.nanoTime() < deadline) {

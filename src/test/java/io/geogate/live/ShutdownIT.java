@@ -3,6 +3,7 @@ package io.geogate.live;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.PackagedGateway;
 import io.geogate.testing.Ports;
+import io.geogate.testing.RawHttp;
 import io.geogate.testing.Pattern;
 import io.geogate.testing.PatternStream;
 import io.geogate.testing.TestUpstream;
@@ -28,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * SIGTERM during a 20 MB upload, against the packaged jar: readiness fails at once, new connections
+ * SIGTERM during a 20 MB upload, against the packaged jar: readiness answers 503 at once while the control
+ * plane stays up (liveness 200), new connections
  * are still accepted during the drain delay and refused after it, the upload completes intact, a
  * WebSocket still open is then closed with 1001 (going away), and the process exits by itself.
  */
@@ -79,20 +81,26 @@ class ShutdownIT {
                 Instant sigterm = Instant.now();
                 gateway.terminate();
                 long readinessDeadline = System.nanoTime() + 1_000_000_000L;
-                int readiness = readinessStatus(control);
-                while (readiness == 200 && System.nanoTime() < readinessDeadline) {
-                    Thread.sleep(50);
-                    readiness = readinessStatus(control);
+                int readiness = RawHttp.status(control, "/q/health/ready");
+                while (readiness != 503 && System.nanoTime() < readinessDeadline) {
+                    Thread.sleep(20);
+                    readiness = RawHttp.status(control, "/q/health/ready");
                 }
-                assertThat(readiness).as(() -> "readiness fails within a second of SIGTERM\n" + output(gateway)).isNotEqualTo(200);
-                assertThat(status(data)).as("new connections accepted during the drain delay").isEqualTo(200);
+                assertThat(readiness).as(() -> "readiness answers 503 within a second of SIGTERM\n" + output(gateway)).isEqualTo(503);
+                Instant sent = Instant.now();
+                int during = RawHttp.status(data, "/", "X-Forwarded-For: 8.8.8.8");
+                long sentAfter = Duration.between(sigterm, sent).toMillis();
+                assertThat(during).as(() -> "new connections accepted during the drain delay (sent " + sentAfter + " ms after SIGTERM)\n"
+                        + output(gateway)).isEqualTo(200);
+                assertThat(RawHttp.status(data, "/", "X-Forwarded-For: 39.32.0.9")).as("a refusal during the drain delay").isEqualTo(451);
+                assertThat(RawHttp.status(control, "/q/health/live")).as(() -> "the control plane answers during the drain delay\n" + output(gateway)).isEqualTo(200);
 
                 Thread.sleep(Math.max(0, Duration.between(Instant.now(), sigterm.plus(DRAIN).plusMillis(100)).toMillis()));
-                int afterDrain = status(data);
+                int afterDrain = RawHttp.status(data, "/", "X-Forwarded-For: 8.8.8.8");
                 long deadline = System.nanoTime() + 2_000_000_000L;
                 while (afterDrain != -1 && System.nanoTime() < deadline) {
                     Thread.sleep(100);
-                    afterDrain = status(data);
+                    afterDrain = RawHttp.status(data, "/", "X-Forwarded-For: 8.8.8.8");
                 }
                 assertThat(afterDrain).as(() -> "new connections refused after the drain delay\n" + output(gateway)).isEqualTo(-1);
                 assertThat(upload).as("...while the upload is still going").isNotDone();
@@ -104,6 +112,8 @@ class ShutdownIT {
                 assertThat(seen.getString("sha256")).isEqualTo(Pattern.sha256(SIZE));
                 assertThat(webSocketClose.get(10, TimeUnit.SECONDS)).as("long-lived sessions end with going away").isEqualTo(1001);
                 assertThat(gateway.exitCode(20)).as("the process ends by itself:\n" + gateway.output()).isNotEqualTo(-1);
+                assertThat(gateway.output()).as("the audit log outlives the data plane: a refusal while draining is written")
+                        .contains("\"client\":\"39.32.0.9\"");
             }
         } finally {
             upstream.close();
@@ -119,31 +129,9 @@ class ShutdownIT {
         }
     }
 
-    /** The status of a plain request on a new connection, or -1 if the connection was refused or dropped. */
-    private int status(int port) {
-        try {
-            return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build()
-                    .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).header("X-Forwarded-For", "8.8.8.8")
-                            .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
-    }
-
-    /** Readiness on a new connection each time: a kept-alive one would outlive the server's stop accepting. */
-    private int readinessStatus(int control) {
-        try {
-            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
-                    .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/q/health/ready"))
-                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
-    }
-
     private void awaitReady(int control, PackagedGateway gateway) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (readinessStatus(control) != 200) {
+        while (RawHttp.status(control, "/q/health/ready") != 200) {
             assertThat(gateway.isAlive()).as(gateway.output()).isTrue();
             assertThat(System.nanoTime()).as("ready within 60 s").isLessThan(deadline);
             Thread.sleep(200);

@@ -38,13 +38,19 @@ public final class PatternStream extends InputStream {
         });
     }
 
-    /** Reads at most {@code bytesPerSecond} (after a first 64 KiB). */
+    /**
+     * Reads at most {@code bytesPerSecond} (after a first 64 KiB), in steps of at least 16 KiB: a reader let
+     * through as soon as a single byte is allowed reads a few bytes at a time, and the JDK's client then spins
+     * a core on one small buffer and one tiny chunk per read.
+     */
     public static PatternStream throttled(long size, long bytesPerSecond) {
         long start = System.nanoTime();
+        long step = 16 * 1024;
         return new PatternStream(size, position -> {
+            long wanted = Math.min(size, position + step);
             long allowed;
-            while ((allowed = (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L + 64 * 1024) <= position) {
-                Thread.sleep(10);
+            while ((allowed = (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L + 64 * 1024) < wanted) {
+                Thread.sleep(Math.max(1, (wanted - allowed) * 1000 / bytesPerSecond));
             }
             return allowed;
         });

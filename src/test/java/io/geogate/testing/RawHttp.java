@@ -25,6 +25,30 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * The status of a GET of {@code path} on a new connection to 127.0.0.1:{@code port}, with {@code headers}
+     * ("Name: value"); -1 when the connection is refused, reset or closed before a status line, or nothing
+     * comes within three seconds. A bare socket: no client thread or pool between the test and the server.
+     */
+    public static int status(int port, String path, String... headers) {
+        StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
+        }
+        request.append("Connection: close\r\n\r\n");
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            socket.setSoTimeout(3000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            return head.startsWith("HTTP/1.1 ") && head.length() == 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The body of a raw response. */
     public static String body(String response) {
         return response.substring(response.indexOf("\r\n\r\n") + 4);
