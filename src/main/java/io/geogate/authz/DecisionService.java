@@ -35,7 +35,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -164,20 +166,23 @@ public class DecisionService {
 
     /**
      * After the data plane's shutdown (readiness DOWN, the drain delay, then new connections refused on every
-     * port, the decision ports included): the Checks in flight get up to the shutdown timeout to be answered,
-     * then the servers close.
+     * port, the decision ports included): the Checks in flight are answered within the same shutdown timeout
+     * as the data plane's requests (one deadline, not two in a row), then the servers close.
      */
-    void stop(@Observes @Priority(1100) ShutdownEvent event) throws Exception {
+    void stop(@Observes @Priority(1100) ShutdownEvent event) throws InterruptedException {
         if (deploymentIds.isEmpty()) {
             return;
         }
-        draining.refuseNewConnections();
-        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
+        long deadline = draining.inFlightDeadline(config.shutdown().timeout());
         while (check.inFlight() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         for (String id : deploymentIds) {
-            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            try {
+                vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("a decision-service port did not close cleanly", e);
+            }
         }
     }
 

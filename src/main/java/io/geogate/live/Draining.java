@@ -18,6 +18,7 @@ public class Draining {
     private volatile boolean draining;
     private volatile long drainingSince;
     private volatile boolean refusing;
+    private volatile long refusingSince;
     private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
 
     /** Readiness fails from now on; a second call keeps the first instant. */
@@ -37,9 +38,22 @@ public class Draining {
         return draining;
     }
 
-    /** From now on, new connections are refused. */
-    public void refuseNewConnections() {
-        refusing = true;
+    /** From now on, new connections are refused; a second call keeps the first instant. */
+    public synchronized void refuseNewConnections() {
+        if (!refusing) {
+            refusingSince = System.nanoTime();
+            refusing = true;
+        }
+    }
+
+    /**
+     * The {@link System#nanoTime()} by which work in flight must be done: {@code timeout} after new connections
+     * began to be refused (now, if they are not yet). One deadline for every port, so that the data plane's
+     * and the decision service's waits do not add up.
+     */
+    public long inFlightDeadline(java.time.Duration timeout) {
+        refuseNewConnections();
+        return refusingSince + timeout.toNanos();
     }
 
     /** Called for every new connection: closes it if new connections are refused. */

@@ -34,7 +34,9 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The data plane: its own Vert.x HTTP server on {@code geogate.listen.port}, one instance per event
@@ -170,7 +172,7 @@ public class DataPlane {
      * (WebSockets, event streams) are ended with a going-away signal. Runs before the observers of the
      * audit log, the meters and the input watcher, which must keep working for the requests still served.
      */
-    void stop(@Observes @Priority(1000) ShutdownEvent event) throws Exception {
+    void stop(@Observes @Priority(1000) ShutdownEvent event) throws InterruptedException {
         String id = deploymentId;
         if (id == null) {
             return;
@@ -181,8 +183,7 @@ public class DataPlane {
         if (drainLeft > 0) {
             TimeUnit.NANOSECONDS.sleep(drainLeft);
         }
-        draining.refuseNewConnections();
-        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
+        long deadline = draining.inFlightDeadline(config.shutdown().timeout());
         while (exchanges.shortLived() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
@@ -192,6 +193,11 @@ public class DataPlane {
             LOG.infof("ended %d remaining exchange(s) with a going-away signal", remaining.size());
             Thread.sleep(200);
         }
-        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // A failure here must not skip the observers after this one (the audit log's last lines among them).
+        try {
+            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the data plane did not close cleanly", e);
+        }
     }
 }

@@ -49,9 +49,12 @@ class HostileClientTest {
         return socket;
     }
 
-    /** Everything the gateway answers on one connection until it closes it or goes quiet for a second. */
+    /**
+     * Everything the gateway answers on one connection until it closes it, or goes quiet for a second once it
+     * has begun to answer: the first answer may take up to ten seconds on a loaded machine.
+     */
     private static String readAll(Socket socket) throws IOException {
-        socket.setSoTimeout(1000);
+        socket.setSoTimeout(10_000);
         StringBuilder out = new StringBuilder();
         InputStream in = socket.getInputStream();
         byte[] buffer = new byte[8192];
@@ -59,6 +62,7 @@ class HostileClientTest {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 out.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                socket.setSoTimeout(1000);
             }
         } catch (SocketTimeoutException quiet) {
             // nothing more is coming

@@ -27,8 +27,9 @@ public final class RawHttp {
 
     /**
      * The status of a GET of {@code path} on a new connection to 127.0.0.1:{@code port}, with {@code headers}
-     * ("Name: value"); -1 when the connection is refused, reset or closed before a status line, or nothing
-     * comes within three seconds. A bare socket: no client thread or pool between the test and the server.
+     * ("Name: value"); -1 when the connection is refused, reset or closed before a status line; -2 when it is
+     * accepted but nothing comes within three seconds. A bare socket: no client thread or pool between the test
+     * and the server.
      */
     public static int status(int port, String path, String... headers) {
         StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -44,6 +45,8 @@ public final class RawHttp {
             out.flush();
             String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             return head.startsWith("HTTP/1.1 ") && head.length() == 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
+        } catch (java.net.SocketTimeoutException e) {
+            return -2;
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
