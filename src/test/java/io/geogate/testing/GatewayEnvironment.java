@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * the same accounts in a real redis-server), {@code unavailable} ({@code geogate.accounts.unavailable}),
  * {@code tls} ({@code trusted} or {@code untrusted}: frankfurt speaks TLS with a self-signed certificate,
  * which geogate is told to trust, or not), {@code cache-ttl} ({@code geogate.accounts.cache.ttl}),
- * {@code redis-password} (Redis requires it; it is in the configured URL), {@code redis-timeout},
+ * {@code redis-password} (Redis requires it; it is in the configured URL), {@code redis-timeout} (5s unless given),
  * {@code header-timeout}, {@code max-connections} ({@code geogate.limits.*}), {@code upstream-connections} (both
  * {@code geogate.upstream.max-connections} and {@code max-waiting}), {@code max-body} and {@code idle-timeout}
  * ({@code geogate.limits.*}), {@code geo-file-mode} ({@code geogate.geo.file-mode}), {@code authz} (any value: both decision services on free ports,
@@ -129,9 +129,9 @@ public class GatewayEnvironment implements QuarkusTestResourceLifecycleManager {
             config.put("geogate.accounts.directory", "redis");
             config.put("geogate.accounts.redis.url", redis.url());
         }
-        if (args.containsKey("redis-timeout")) {
-            config.put("geogate.accounts.redis.timeout", args.get("redis-timeout"));
-        }
+        // 5 s unless a test measures the timeout itself: a 250 ms default would let a scheduling stall on a
+        // loaded machine turn a known account into an unknown one.
+        config.put("geogate.accounts.redis.timeout", args.getOrDefault("redis-timeout", "5s"));
         if (args.containsKey("header-timeout")) {
             config.put("geogate.limits.request-header-timeout", args.get("header-timeout"));
         }
