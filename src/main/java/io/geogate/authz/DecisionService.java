@@ -11,6 +11,7 @@ import io.geogate.snapshot.SnapshotManager;
 import io.geogate.telemetry.DecisionRecorder;
 import io.geogate.telemetry.OwnedMeters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -105,6 +106,8 @@ public class DecisionService {
                 Counter.builder("geogate.authz.connections.refused")
                         .description("decision-service connections closed at once because geogate.limits.max-connections were open")
                         .register(meters.registry())));
+        meters.own(Gauge.builder("geogate.authz.connections", gate::open)
+                .description("open connections on the decision-service ports").register(meters.registry()));
         if (grpcPort.isPresent()) {
             HttpServerOptions options = options(grpcPort.get(), limits, MAX_CONCURRENT_CHECKS);
             EnvoyCheckHandler handler = new EnvoyCheckHandler(check);

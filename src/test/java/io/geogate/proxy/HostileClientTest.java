@@ -1,5 +1,8 @@
 package io.geogate.proxy;
 
+import io.geogate.testing.Eventually;
+import jakarta.inject.Inject;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.geogate.testing.GatewayEnvironment;
 import io.geogate.testing.GatewayFixture;
 import io.quarkus.test.common.ResourceArg;
@@ -243,8 +246,17 @@ class HostileClientTest {
         }
     }
 
+    @Inject
+    MeterRegistry registry;
+
+    /** Waits until the gateway counts no open connection on {@code gauge}: earlier tests' sockets are gone. */
+    private void awaitNoConnections(String gauge) {
+        Eventually.until("no connection counted on " + gauge, () -> registry.get(gauge).gauge().value() == 0);
+    }
+
     @Test
     void connectionsPastTheLimitAreClosedAtOnceAndTheLimitRecovers() throws Exception {
+        awaitNoConnections("geogate.connections");
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
@@ -270,7 +282,7 @@ class HostileClientTest {
                 s.close();
             }
         }
-        Thread.sleep(300);
+        awaitNoConnections("geogate.connections");
         try (Socket again = connect()) {
             again.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 85.214.0.1\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
@@ -318,6 +330,8 @@ class HostileClientTest {
 
     @Test
     void checkConnectionsPastTheLimitAreClosedAtOnce() throws Exception {
+        awaitNoConnections("geogate.authz.connections");
+        awaitNoConnections("geogate.connections");
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
