@@ -60,18 +60,19 @@ class CutoffExactnessIT {
                         "quarkus.http.port=" + control, "geogate.policy.file=policy.yaml", "geogate.geo.database=country.mmdb",
                         "geogate.accounts.file=accounts.csv", "geogate.admin.token-file=token", "geogate.shutdown.drain-delay=0s"))) {
                     gateway.awaitReady(control);
-                    // The cutoff is set once the gateway is up, however long its start took. Whole milliseconds: the
+                    // The streams are opened under the day-ahead policy: however long opening them takes, none
+                    // meets the cutoff. Then the cutoff is set. Whole milliseconds: the
                     // client's clock reads milliseconds, so a sub-millisecond cutoff would make a request sent in
                     // the cutoff's own millisecond, before the instant, look as if it were sent after it.
+                    List<java.util.concurrent.atomic.AtomicLong> cuts = new ArrayList<>();
+                    for (int i = 0; i < STREAMS; i++) {
+                        cuts.add(openStream(http, data));
+                    }
                     Instant cutoff = Instant.now().plusSeconds(4).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
                     writePolicy(toronto.port(), cutoff);
                     http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/admin/reload"))
                             .header("Authorization", "Bearer exactness").POST(HttpRequest.BodyPublishers.noBody()).build(),
                             HttpResponse.BodyHandlers.discarding());
-                    List<java.util.concurrent.atomic.AtomicLong> cuts = new ArrayList<>();
-                    for (int i = 0; i < STREAMS; i++) {
-                        cuts.add(openStream(http, data));
-                    }
                     long firstRefusalSentAt = -1;
                     long lastAllowSentAt = -1;
                     long cutoffMillis = cutoff.toEpochMilli();
