@@ -53,22 +53,14 @@ class LiveAdmissionTest {
         RedisServer redis = fixture.redis().orElseThrow();
         // An account no request has looked up yet, so that nothing is cached for it.
         redis.command("SET", "geogate:account:dmitri-new", "RU");
-        // Redis answers nothing for 1.5 s: the account lookup of the request below waits that long.
-        CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
-            try {
-                return redis.command("DEBUG", "SLEEP", "1.5");
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(100);
+        // Redis answers nothing for 3 s from its OK on: the account lookup of the request below waits.
+        assertThat(redis.command("CLIENT", "PAUSE", "3000", "ALL")).isEqualTo("OK");
         CompletableFuture<HttpResponse<String>> answer = HttpClient.newHttpClient().sendAsync(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.dataPort() + "/"))
                         .header("X-Forwarded-For", DE_CLIENT).header("X-Account-Id", "dmitri-new")
                         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         Thread.sleep(300);
         SteppableClock.step(PAST_RU_CUTOFF);
-        held.get(10, TimeUnit.SECONDS);
         HttpResponse<String> r = answer.get(10, TimeUnit.SECONDS);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(451);
         assertThat(r.body()).contains("home-in-restricted-country");
@@ -80,7 +72,7 @@ class LiveAdmissionTest {
             socket.connect(new InetSocketAddress("127.0.0.1", fixture.dataPort()), 5000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET /ws-slow/2000 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            out.write(("GET /ws-slow/5000 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                     + "X-Forwarded-For: " + DE_CLIENT + "\r\nX-Account-Id: dmitri\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
