@@ -116,9 +116,14 @@ class ReloadUnderLoadTest {
                 .contains("39.32.0.1/ country=PK", "39.32.0.1/ country=DE");
     }
 
+    /**
+     * Each version is loaded (a synchronous reload; the corrupt one is refused) and stays 150 ms, while the
+     * watcher polls too: left to a 200 ms watcher alone, a 150 ms version could be missed every cycle.
+     */
     private static void cycle(Path file, byte[] other, byte[] corrupt, byte[] original) throws Exception {
         for (byte[] content : List.of(other, corrupt, original)) {
             TestFiles.replace(file, content);
+            io.geogate.testing.Admin.admin().post("/admin/reload");
             Thread.sleep(150);
         }
     }

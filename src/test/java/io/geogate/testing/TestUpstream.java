@@ -59,7 +59,7 @@ public final class TestUpstream {
     }
 
     /** Every request any upstream in this JVM received: its path and the decision header geogate gave it. */
-    private static final java.util.List<String> SEEN = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final java.util.Queue<String> SEEN = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
 
 
