@@ -183,6 +183,17 @@ class DecisionServiceTest {
     }
 
     @Test
+    void aCheckThatNamesNoSourceIsDecidedForItsCallingPeer() throws Exception {
+        // The test calls from 127.0.0.1, a trusted proxy: its X-Forwarded-For names the client.
+        CheckResponse refused = envoy.check("", "/", Map.of("X-Forwarded-For", "39.32.0.1"));
+        assertThat(refused.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(451);
+        assertThat(new JsonObject(refused.getDeniedResponse().getBody()).getString("reason")).isEqualTo("anonymous-in-restricted-country");
+        CheckResponse allowed = envoy.check("", "/", Map.of("X-Forwarded-For", "85.214.0.1"));
+        assertThat(allowed.getStatus().getCode()).isEqualTo(com.google.rpc.Code.OK_VALUE);
+        assertThat(EnvoyCheck.byName(allowed.getOkResponse().getHeadersList())).containsEntry("x-geo-country", "DE");
+    }
+
+    @Test
     void anUntrustedPeersForwardedForIsIgnoredOverGrpc() throws Exception {
         CheckResponse r = envoy.check("39.32.0.1", "/", Map.of("X-Forwarded-For", "8.8.8.8"));
         assertThat(r.getDeniedResponse().getStatus().getCodeValue()).as("the peer itself is the client, inside PK").isEqualTo(451);

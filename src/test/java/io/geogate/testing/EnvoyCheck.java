@@ -28,7 +28,7 @@ public final class EnvoyCheck implements AutoCloseable {
     }
 
     /**
-     * Checks a GET of {@code path} from the downstream peer {@code source}, with the request headers
+     * Checks a GET of {@code path} from the downstream peer {@code source} (none when empty), with the request headers
      * as Envoy sends them (lower-case names, {@code :authority}, {@code :method}, {@code :path}).
      */
     public CheckResponse check(String source, String path, Map<String, String> headers) throws Exception {
@@ -37,9 +37,12 @@ public final class EnvoyCheck implements AutoCloseable {
         lower.put(":method", "GET");
         lower.put(":path", path);
         headers.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
-        CheckRequest request = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
-                .setSource(AttributeContext.Peer.newBuilder().setAddress(Address.newBuilder().setSocketAddress(
-                        SocketAddress.newBuilder().setAddress(source).setPortValue(40_000))))
+        AttributeContext.Builder attributes = AttributeContext.newBuilder();
+        if (!source.isEmpty()) {
+            attributes.setSource(AttributeContext.Peer.newBuilder().setAddress(Address.newBuilder().setSocketAddress(
+                    SocketAddress.newBuilder().setAddress(source).setPortValue(40_000))));
+        }
+        CheckRequest request = CheckRequest.newBuilder().setAttributes(attributes
                 .setDestination(AttributeContext.Peer.newBuilder().setAddress(Address.newBuilder().setSocketAddress(
                         SocketAddress.newBuilder().setAddress("10.0.0.1").setPortValue(443))))
                 .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
