@@ -29,6 +29,7 @@ import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -126,6 +127,10 @@ public class SnapshotManager {
 
         AccountDirectory accounts;
         Optional<Path> accountsPath = accountsPath();
+        if (accountsPath.isEmpty() && config.accounts().directory() == GeogateConfig.DirectoryKind.FILE) {
+            config.accounts().file().filter(f -> !f.isBlank()).ifPresent(f -> LOG.infof(
+                    "geogate.accounts.file is not set and its default %s does not exist: no account directory", f));
+        }
         accountsPath.ifPresent(p -> stamps.put(Component.ACCOUNTS, FileStamp.of(p)));
         try {
             accounts = config.accounts().directory() == GeogateConfig.DirectoryKind.REDIS
@@ -313,7 +318,18 @@ public class SnapshotManager {
         if (config.accounts().directory() != GeogateConfig.DirectoryKind.FILE) {
             return Optional.empty();
         }
-        return config.accounts().file().filter(f -> !f.isBlank()).map(Path::of);
+        Optional<Path> path = config.accounts().file().filter(f -> !f.isBlank()).map(Path::of);
+        // The default path is the repository's example; where it does not exist and nobody named a file,
+        // there is no directory (until it appears). A file someone named is loaded, or refused if it cannot be.
+        if (path.isPresent() && !accountsFileNamed() && !Files.exists(path.get())) {
+            return Optional.empty();
+        }
+        return path;
+    }
+
+    /** Whether {@code geogate.accounts.file} was set by a configuration source (defaults have negative ordinals). */
+    private static boolean accountsFileNamed() {
+        return ConfigProvider.getConfig().getConfigValue("geogate.accounts.file").getSourceOrdinal() > 0;
     }
 
     private AccountDirectory redisDirectory() {
