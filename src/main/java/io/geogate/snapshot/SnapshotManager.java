@@ -81,6 +81,8 @@ public class SnapshotManager {
     private final Map<Component, FileStamp> stamps = new EnumMap<>(Component.class);
     // Read by readiness checks and the admin API while a reload may hold the lock for seconds.
     private final Map<Component, Refusal> refusals = new ConcurrentHashMap<>();
+    /** Inputs the watcher reloaded since the admin API last reported (guarded by this). */
+    private final Map<Component, ReloadReport.Result> unreported = new EnumMap<>(Component.class);
     private final List<BiConsumer<Snapshot, Snapshot>> listeners = new CopyOnWriteArrayList<>();
     private final List<BiConsumer<Component, ReloadReport.Outcome>> reloadListeners = new CopyOnWriteArrayList<>();
 
@@ -172,8 +174,9 @@ public class SnapshotManager {
     /**
      * Re-reads those of the given inputs whose files changed on disk since they were last read.
      * With {@code report} (the admin API's reload), every input is listed: one whose unchanged file
-     * was refused when last read is listed as still refused; without (the watcher's polling),
-     * unchanged inputs are passed over in silence.
+     * was refused when last read is listed as still refused, and one the watcher reloaded since the last
+     * report is listed as changed; without (the watcher's polling), unchanged inputs are passed over in silence.
+     * Metrics count what each call itself did.
      */
     public synchronized ReloadReport reload(Set<Component> components, boolean report) {
         Map<Component, ReloadReport.Result> results = new EnumMap<>(Component.class);
@@ -188,6 +191,7 @@ public class SnapshotManager {
                     Refusal standing = refusals.get(component);
                     if (report && standing != null) {
                         // Already read and refused (by the watcher, say): still refused, not counted again.
+                        unreported.remove(component);
                         results.put(component, new ReloadReport.Result(ReloadReport.Outcome.REFUSED, standing.error()));
                         continue;
                     }
@@ -200,10 +204,25 @@ public class SnapshotManager {
             }
             if (report || result.outcome() != ReloadReport.Outcome.UNCHANGED) {
                 reloadListeners.forEach(l -> l.accept(component, result.outcome()));
-                results.put(component, result);
+                results.put(component, report ? sinceLastReport(component, result) : result);
+            }
+            if (!report && result.outcome() == ReloadReport.Outcome.CHANGED) {
+                unreported.put(component, result);
+            } else if (result.outcome() == ReloadReport.Outcome.REFUSED) {
+                unreported.remove(component);
             }
         }
         return new ReloadReport(results);
+    }
+
+    /**
+     * What the admin API reports for one input: an input the watcher reloaded since the last report counts as
+     * changed, so that an operator who replaces a file and then asks for a reload hears that it changed,
+     * whichever of the two read it first.
+     */
+    private ReloadReport.Result sinceLastReport(Component component, ReloadReport.Result result) {
+        ReloadReport.Result byWatcher = unreported.remove(component);
+        return result.outcome() == ReloadReport.Outcome.UNCHANGED && byWatcher != null ? byWatcher : result;
     }
 
     private ReloadReport.Result reloadOne(Component component, Path path) {
