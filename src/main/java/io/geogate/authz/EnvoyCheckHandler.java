@@ -15,7 +15,6 @@ import io.geogate.proxy.ProblemAnswer;
 import io.vertx.core.Handler;
 import io.vertx.grpc.server.GrpcServerRequest;
 
-import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -27,8 +26,7 @@ import java.util.function.Function;
 
 /**
  * {@code envoy.service.auth.v3.Authorization/Check}: the client is {@code attributes.source.address}
- * (the peer Envoy saw; the calling peer itself when the request names none), and for a trusted peer the
- * walk of the request's {@code x-forwarded-for};
+ * (the peer Envoy saw), and for a trusted peer the walk of the request's {@code x-forwarded-for};
  * the answer is an OK with headers to set, or a denied response that is the data plane's own answer.
  */
 final class EnvoyCheckHandler implements Handler<GrpcServerRequest<CheckRequest, CheckResponse>> {
@@ -43,9 +41,7 @@ final class EnvoyCheckHandler implements Handler<GrpcServerRequest<CheckRequest,
     public void handle(GrpcServerRequest<CheckRequest, CheckResponse> call) {
         call.handler(request -> {
             AttributeContext attributes = request.getAttributes();
-            String source = attributes.getSource().getAddress().getSocketAddress().getAddress();
-            // Envoy always says whom it saw; a caller that does not is itself the calling peer.
-            Optional<InetAddress> peer = source.isEmpty() ? callingPeer(call) : IpLiteral.parse(source);
+            Optional<InetAddress> peer = IpLiteral.parse(attributes.getSource().getAddress().getSocketAddress().getAddress());
             if (peer.isEmpty()) {
                 call.response().send(denied(ProblemAnswer.unavailable("client-address-unavailable",
                         "the client's address could not be read")));
@@ -54,11 +50,6 @@ final class EnvoyCheckHandler implements Handler<GrpcServerRequest<CheckRequest,
             check.check(peer.get(), headers(attributes.getRequest().getHttp()))
                     .onSuccess(decision -> call.response().send(answer(decision)));
         });
-    }
-
-    private static Optional<InetAddress> callingPeer(GrpcServerRequest<CheckRequest, CheckResponse> call) {
-        SocketAddress remote = call.connection().remoteAddress();
-        return remote == null || remote.hostAddress() == null ? Optional.empty() : IpLiteral.parse(remote.hostAddress());
     }
 
     /** Envoy sends header names in lower case, one value per name (repeated headers joined by commas). */

@@ -183,14 +183,12 @@ class DecisionServiceTest {
     }
 
     @Test
-    void aCheckThatNamesNoSourceIsDecidedForItsCallingPeer() throws Exception {
-        // The test calls from 127.0.0.1, a trusted proxy: its X-Forwarded-For names the client.
-        CheckResponse refused = envoy.check("", "/", Map.of("X-Forwarded-For", "39.32.0.1"));
-        assertThat(refused.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(451);
-        assertThat(new JsonObject(refused.getDeniedResponse().getBody()).getString("reason")).isEqualTo("anonymous-in-restricted-country");
-        CheckResponse allowed = envoy.check("", "/", Map.of("X-Forwarded-For", "85.214.0.1"));
-        assertThat(allowed.getStatus().getCode()).isEqualTo(com.google.rpc.Code.OK_VALUE);
-        assertThat(EnvoyCheck.byName(allowed.getOkResponse().getHeadersList())).containsEntry("x-geo-country", "DE");
+    void aCheckThatNamesNoSourceIsUnavailableNotDecidedOnHeaders() throws Exception {
+        // With no downstream address, only headers the downstream client may have written are left: fail closed.
+        CheckResponse r = envoy.check("", "/", Map.of("X-Forwarded-For", "85.214.0.1"));
+        assertThat(r.getStatus().getCode()).isEqualTo(com.google.rpc.Code.UNAVAILABLE_VALUE);
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+        assertThat(new JsonObject(r.getDeniedResponse().getBody()).getString("reason")).isEqualTo("client-address-unavailable");
     }
 
     @Test
