@@ -38,6 +38,8 @@ class MinimalConfigurationIT {
             JsonObject accounts = check(control, "accounts");
             assertThat(accounts.getString("status")).isEqualTo("UP");
             assertThat(accounts.getJsonObject("data").getString("source")).isEqualTo("none");
+            assertThat(gateway.output()).as("the operator is told, not left to guess")
+                    .contains("geogate.accounts.file is not set and its default");
         }
     }
 

@@ -172,20 +172,24 @@ public class DecisionService {
      * port, the decision ports included): the Checks in flight are answered within the same shutdown timeout
      * as the data plane's requests (one deadline, not two in a row), then the servers close.
      */
-    void stop(@Observes @Priority(1100) ShutdownEvent event) throws InterruptedException {
+    void stop(@Observes @Priority(1100) ShutdownEvent event) {
         if (deploymentIds.isEmpty()) {
             return;
         }
-        long deadline = draining.inFlightDeadline(config.shutdown().timeout());
-        while (check.inFlight() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        for (String id : deploymentIds) {
-            try {
-                vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.warn("a decision-service port did not close cleanly", e);
+        // A failure here must not skip the observers after this one (the audit log's last lines among them).
+        try {
+            long deadline = draining.inFlightDeadline(config.shutdown().timeout());
+            while (check.inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
             }
+            for (String id : deploymentIds) {
+                vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("the decision service's shutdown was interrupted");
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            LOG.error("the decision service did not shut down cleanly", e);
         }
     }
 

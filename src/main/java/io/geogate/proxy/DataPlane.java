@@ -172,11 +172,23 @@ public class DataPlane {
      * (WebSockets, event streams) are ended with a going-away signal. Runs before the observers of the
      * audit log, the meters and the input watcher, which must keep working for the requests still served.
      */
-    void stop(@Observes @Priority(1000) ShutdownEvent event) throws InterruptedException {
+    void stop(@Observes @Priority(1000) ShutdownEvent event) {
         String id = deploymentId;
         if (id == null) {
             return;
         }
+        // A failure here must not skip the observers after this one (the audit log's last lines among them).
+        try {
+            drainThenClose(id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("the data plane's shutdown was interrupted");
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            LOG.error("the data plane did not shut down cleanly", e);
+        }
+    }
+
+    private void drainThenClose(String id) throws InterruptedException, ExecutionException, TimeoutException {
         // The drain began with the shutdown delay's event; when Quarkus's delay is off or shorter, it is completed here.
         draining.start();
         long drainLeft = config.shutdown().drainDelay().toNanos() - draining.drainingForNanos();
@@ -193,11 +205,6 @@ public class DataPlane {
             LOG.infof("ended %d remaining exchange(s) with a going-away signal", remaining.size());
             Thread.sleep(200);
         }
-        // A failure here must not skip the observers after this one (the audit log's last lines among them).
-        try {
-            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("the data plane did not close cleanly", e);
-        }
+        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 }

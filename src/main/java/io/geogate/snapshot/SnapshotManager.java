@@ -35,6 +35,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -130,8 +131,10 @@ public class SnapshotManager {
         AccountDirectory accounts;
         Optional<Path> accountsPath = accountsPath();
         if (accountsPath.isEmpty() && config.accounts().directory() == GeogateConfig.DirectoryKind.FILE) {
-            config.accounts().file().filter(f -> !f.isBlank()).ifPresent(f -> LOG.infof(
-                    "geogate.accounts.file is not set and its default %s does not exist: no account directory", f));
+            config.accounts().file().filter(f -> !f.isBlank()).ifPresent(f -> LOG.warnf(
+                    "geogate.accounts.file is not set and its default %s does not exist: no account directory, so an "
+                    + "account's home comes only from a verified token. Name the file, or set the key empty to say "
+                    + "there is none", Path.of(f).toAbsolutePath()));
         }
         accountsPath.ifPresent(p -> stamps.put(Component.ACCOUNTS, FileStamp.of(p)));
         try {
@@ -282,6 +285,8 @@ public class SnapshotManager {
         pathOf(Component.POLICY).ifPresent(p -> stamps.put(Component.POLICY, FileStamp.of(p)));
         publish(current.get().withPolicy(next));
         refusals.remove(Component.POLICY);
+        // The caller hears of this change in its own answer; a watcher's earlier one is no longer what is in force.
+        unreported.remove(Component.POLICY);
         reloadListeners.forEach(l -> l.accept(Component.POLICY, ReloadReport.Outcome.CHANGED));
         return next;
     }
@@ -338,9 +343,10 @@ public class SnapshotManager {
             return Optional.empty();
         }
         Optional<Path> path = config.accounts().file().filter(f -> !f.isBlank()).map(Path::of);
-        // The default path is the repository's example; where it does not exist and nobody named a file,
-        // there is no directory (until it appears). A file someone named is loaded, or refused if it cannot be.
-        if (path.isPresent() && !accountsFileNamed() && !Files.exists(path.get())) {
+        // The default path is the repository's example; where it surely does not exist and nobody named a file,
+        // there is no directory (until it appears). A file someone named, or one that exists but cannot be
+        // read (a dangling link, a directory without permission), is loaded or refused: that fails closed.
+        if (path.isPresent() && !accountsFileNamed() && Files.notExists(path.get(), LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
         return path;
